@@ -1,0 +1,297 @@
+"""The `checkout-monitor` command line: every command, its help and its exit codes.
+
+Exit codes: 0 all good; 1 a checkout failed or broke a budget; 2 bad input, or no browser.
+Settings resolve once, here: a flag, then its CHECKOUT_MONITOR_* environment variable, then the
+default. Every CheckoutMonitorError becomes a clear message on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from monitor import __version__
+from monitor.errors import CheckoutMonitorError, JourneyError, Problem
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+DEFAULT_JOURNEYS = "journeys"
+
+Command = Callable[[argparse.Namespace], int]
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=32, width=100)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="checkout-monitor",
+        formatter_class=_Formatter,
+        description=textwrap.dedent("""\
+            Walks a web shop's checkout like a shopper, in headless Chromium, and tells you in
+            numbers when buying has become hard: clicks to buy, page loads, errors, payment
+            failures, unconfirmed orders."""),
+        epilog=textwrap.dedent("""\
+            start here:
+              checkout-monitor demo                 see it work on the bundled demo shop
+              checkout-monitor validate journeys/   check journey files
+              checkout-monitor doctor               check the browser
+
+            `checkout-monitor COMMAND --help` shows each command's options and examples."""),
+    )
+    parser.add_argument("--version", action="version", version=f"checkout-monitor {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    _add_validate(commands)
+    _add_schema(commands)
+    _add_doctor(commands)
+    _add_demo_shop(commands)
+    return parser
+
+
+def _command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    description: str,
+    examples: str,
+    handler: Command,
+) -> argparse.ArgumentParser:
+    sub = commands.add_parser(
+        name,
+        help=summary,
+        description=textwrap.dedent(description),
+        epilog="examples:\n" + textwrap.indent(textwrap.dedent(examples), "  "),
+        formatter_class=_Formatter,
+    )
+    sub.set_defaults(handler=handler)
+    return sub
+
+
+def _paths_argument(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help=f"journey files or folders (default: {DEFAULT_JOURNEYS}/)",
+    )
+
+
+# ---------------------------------------------------------------- validate
+
+
+def _add_validate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = _command(
+        commands,
+        "validate",
+        "check journey files and list the journeys in them",
+        """\
+        Reads every journey file (YAML) under the given paths, checks it against the journey
+        language and reports every problem of every file at once, as file:line:column, the place
+        inside the journey, and what is allowed. Exit 0 when all are valid, 2 otherwise.
+        ${VAR} and ${VAR:-default} are filled from the environment, as at run time.""",
+        """\
+        checkout-monitor validate                      # everything under journeys/
+        checkout-monitor validate journeys/checkout.yaml shops/
+        SHOP_URL=https://staging.example.com checkout-monitor validate""",
+        _validate,
+    )
+    _paths_argument(sub)
+    sub.add_argument(
+        "--no-devices",
+        action="store_true",
+        help="skip checking device names against Playwright's list (faster)",
+    )
+
+
+def _journey_paths(args: argparse.Namespace) -> list[str]:
+    if args.paths:
+        return list(args.paths)
+    if not Path(DEFAULT_JOURNEYS).is_dir():
+        raise JourneyError(
+            [
+                Problem(
+                    DEFAULT_JOURNEYS,
+                    1,
+                    1,
+                    "",
+                    "no journeys/ folder here; name journey files or "
+                    "folders, e.g. `checkout-monitor validate path/to/journeys`",
+                )
+            ]
+        )
+    return [DEFAULT_JOURNEYS]
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from monitor.loader import load_journeys
+
+    devices = None if args.no_devices else _device_names()
+    try:
+        journeys = load_journeys(_journey_paths(args), env=os.environ, devices=devices)
+    except JourneyError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        files = len({p.file for p in exc.problems})
+        count = len(exc.problems)
+        print(
+            f"\n{count} problem{'s' * (count != 1)} in {files} file{'s' * (files != 1)}; "
+            "nothing was run.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    for journey in journeys:
+        steps = len(journey.steps)
+        print(
+            f"ok  {journey.name:<32} {steps:>3} step{'s' * (steps != 1)}  every "
+            f"{_human_seconds(journey.every):<6} {journey.device:<16} {journey.origin}"
+        )
+    print(f"{len(journeys)} journey{'s' * (len(journeys) != 1)} valid.")
+    return EXIT_OK
+
+
+def _device_names() -> list[str] | None:
+    from monitor.browser import device_names
+
+    try:
+        return device_names()
+    except Exception:
+        return None
+
+
+def _human_seconds(seconds: float) -> str:
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+# ---------------------------------------------------------------- schema
+
+
+def _add_schema(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = _command(
+        commands,
+        "schema",
+        "print the JSON Schema of journey files (for editors)",
+        """\
+        Prints the JSON Schema of a journey file. Editors that speak yaml-language-server
+        (VS Code's YAML extension, neovim, JetBrains) then complete and check journeys as you
+        type: put this first line in a journey file:
+            # yaml-language-server: $schema=path/to/journey.schema.json""",
+        """\
+        checkout-monitor schema > journey.schema.json
+        checkout-monitor schema --output journey.schema.json""",
+        _schema,
+    )
+    sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from monitor.journey import json_schema
+
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- doctor
+
+
+def _add_doctor(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = _command(
+        commands,
+        "doctor",
+        "check that a browser is found and can open a page",
+        """\
+        Reports which Chromium would be used (and how it was found), its version and
+        Playwright's, then launches it and opens a page served on 127.0.0.1.
+        Exit 0 when the browser works, 2 when there is none or it cannot open a page.""",
+        """\
+        checkout-monitor doctor
+        checkout-monitor doctor --browser-path /usr/bin/chromium
+        checkout-monitor doctor --devices            # list device names for journeys""",
+        _doctor,
+    )
+    _browser_argument(sub)
+    sub.add_argument(
+        "--devices", action="store_true", help="list the device names a journey's `device:` accepts"
+    )
+
+
+def _browser_argument(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--browser-path",
+        metavar="PATH",
+        help="Chromium to use (env CHECKOUT_MONITOR_CHROMIUM; default: search Playwright's "
+        "browsers, then chromium-headless-shell / chromium on PATH)",
+    )
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from monitor.doctor import check_browser
+
+    if args.devices:
+        for name in _device_names() or []:
+            print(name)
+        return EXIT_OK
+    report = check_browser(args.browser_path)
+    for key, value in report.lines:
+        print(f"{key:<18} {value}")
+    if not report.ok:
+        print(f"\n{report.problem}", file=sys.stderr)
+        return EXIT_USAGE
+    print("\nThe browser works.")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- demo-shop
+
+
+def _add_demo_shop(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = commands.add_parser(
+        "demo-shop",
+        help="run the bundled demo shop alone (with switchable faults)",
+        add_help=False,
+    )
+    sub.add_argument("rest", nargs=argparse.REMAINDER)
+    sub.set_defaults(handler=_demo_shop)
+
+
+def _demo_shop(args: argparse.Namespace) -> int:
+    from monitor.demo.__main__ import main as demo_shop_main
+
+    return int(demo_shop_main(list(args.rest)))
+
+
+# ---------------------------------------------------------------- main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handler: Command | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return handler(args)
+    except JourneyError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_USAGE
+    except CheckoutMonitorError as exc:
+        print(f"checkout-monitor: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

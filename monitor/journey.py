@@ -1,0 +1,766 @@
+"""The journey language: what a shopper does, and what counts as success.
+
+A journey is plain, validated data. Reading YAML, `${ENV}` interpolation and file:line errors live
+in loader.py; running it lives in runner.py. This module imports neither YAML nor Playwright.
+
+    >>> j = Journey.model_validate({
+    ...     "name": "guest-checkout", "base_url": "http://127.0.0.1:8080",
+    ...     "steps": [{"goto": "/"}, {"click": {"role": "link", "name": "Trail Runner"}}],
+    ... })
+    >>> j.steps[1].click.role, j.every
+    ('link', 300.0)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    GetJsonSchemaHandler,
+    PrivateAttr,
+    Tag,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
+from pytimeparse2 import parse as _parse_timespan
+
+# ARIA roles Playwright's get_by_role accepts.
+ROLES = (
+    "alert",
+    "alertdialog",
+    "application",
+    "article",
+    "banner",
+    "blockquote",
+    "button",
+    "caption",
+    "cell",
+    "checkbox",
+    "code",
+    "columnheader",
+    "combobox",
+    "complementary",
+    "contentinfo",
+    "definition",
+    "deletion",
+    "dialog",
+    "directory",
+    "document",
+    "emphasis",
+    "feed",
+    "figure",
+    "form",
+    "generic",
+    "grid",
+    "gridcell",
+    "group",
+    "heading",
+    "img",
+    "insertion",
+    "link",
+    "list",
+    "listbox",
+    "listitem",
+    "log",
+    "main",
+    "marquee",
+    "math",
+    "menu",
+    "menubar",
+    "menuitem",
+    "menuitemcheckbox",
+    "menuitemradio",
+    "meter",
+    "navigation",
+    "none",
+    "note",
+    "option",
+    "paragraph",
+    "presentation",
+    "progressbar",
+    "radio",
+    "radiogroup",
+    "region",
+    "row",
+    "rowgroup",
+    "rowheader",
+    "scrollbar",
+    "search",
+    "searchbox",
+    "separator",
+    "slider",
+    "spinbutton",
+    "status",
+    "strong",
+    "subscript",
+    "superscript",
+    "switch",
+    "tab",
+    "table",
+    "tablist",
+    "tabpanel",
+    "term",
+    "textbox",
+    "time",
+    "timer",
+    "toolbar",
+    "tooltip",
+    "tree",
+    "treegrid",
+    "treeitem",
+)
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+def parse_duration(value: object) -> float:
+    """Seconds from `30s`, `5m`, `1h30m`, `500ms`, or a bare number of seconds."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("duration", "expected a duration such as 30s, 5m or 1h")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (parsed := _parse_timespan(value.strip())) is not None:
+        seconds = float(parsed)
+    else:
+        raise PydanticCustomError(
+            "duration",
+            "'{value}' is not a duration; write it like 30s, 5m, 1h30m or 500ms",
+            {"value": value},
+        )
+    if seconds < 0:
+        raise PydanticCustomError("duration", "a duration cannot be negative")
+    return seconds
+
+
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\s*(\d+(\.\d+)?\s*(ms|s|m|h|d)\s*)+$"},
+                {"type": "number", "minimum": 0},
+            ],
+            "description": "a duration: 30s, 5m, 1h30m, 500ms, or seconds as a number",
+        }
+    ),
+]
+
+
+class Model(BaseModel):
+    """Strict-keyed, immutable base: an unknown key is a typo, not something to ignore."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _string_or(model_schema: JsonSchemaValue, description: str) -> JsonSchemaValue:
+    return {"anyOf": [{"type": "string", "description": description}, model_schema]}
+
+
+# ---------------------------------------------------------------- targets
+
+TARGET_KINDS = ("selector", "role", "text", "label", "placeholder", "test_id", "alt", "title")
+
+
+class Target(Model):
+    """Something on the page the shopper acts on or looks at.
+
+    A bare string is a Playwright selector (CSS, `text=...`, `xpath=...`). A mapping names the
+    element the way a person would: `{role: button, name: Pay now}`, `{label: Email}`,
+    `{test_id: checkout}`. `frame` reaches inside an iframe (a selector, or a list for nested
+    frames), as payment providers put card fields in one.
+    """
+
+    selector: str | None = Field(None, description="CSS or any Playwright selector")
+    role: str | None = Field(None, description="ARIA role, e.g. button, link, textbox")
+    name: str | None = Field(None, description="accessible name, with role")
+    text: str | None = Field(None, description="visible text")
+    label: str | None = Field(None, description="text of the field's <label> or aria-label")
+    placeholder: str | None = None
+    test_id: str | None = Field(None, description="data-testid attribute")
+    alt: str | None = Field(None, description="alt text of an image")
+    title: str | None = Field(None, description="title attribute")
+    exact: bool = Field(False, description="match name/text/label exactly, case-sensitive")
+    has_text: str | None = Field(None, description="keep only elements containing this text")
+    nth: int | None = Field(None, description="pick the n-th match (0-based; -1 = last)")
+    frame: str | list[str] | None = Field(None, description="iframe selector(s) to reach inside")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: object) -> object:
+        if isinstance(data, str):
+            return {"selector": data}
+        return data
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Target:
+        kinds = [k for k in TARGET_KINDS if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            found = ", ".join(kinds) if kinds else "none"
+            raise PydanticCustomError(
+                "target",
+                "a target needs exactly one of {allowed} (found: {found})",
+                {"allowed": ", ".join(TARGET_KINDS), "found": found},
+            )
+        if self.name is not None and self.role is None:
+            raise PydanticCustomError(
+                "target", "'name' goes with 'role', e.g. {role: button, name: Pay}"
+            )
+        for key in ("selector", "text", "label", "test_id", "role"):
+            value = getattr(self, key)
+            if value is not None and not value.strip():
+                raise PydanticCustomError("target", "{key} must not be empty", {"key": key})
+        return self
+
+    @field_validator("role")
+    @classmethod
+    def _known_role(cls, role: str | None) -> str | None:
+        if role is not None and role not in ROLES:
+            raise PydanticCustomError(
+                "role",
+                "unknown ARIA role '{role}'{hint}",
+                {"role": role, "hint": _hint(role, ROLES)},
+            )
+        return role
+
+    @property
+    def frames(self) -> tuple[str, ...]:
+        if self.frame is None:
+            return ()
+        return (self.frame,) if isinstance(self.frame, str) else tuple(self.frame)
+
+    def describe(self) -> str:
+        """Short human form used in step names and reasons: `button 'Pay now'`."""
+        if self.role is not None:
+            text = f"{self.role} {self.name!r}" if self.name else self.role
+        else:
+            kind = next(k for k in TARGET_KINDS if getattr(self, k) is not None)
+            value = getattr(self, kind)
+            text = value if kind == "selector" else f"{kind.replace('_', ' ')} '{value}'"
+        return text
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return _string_or(handler(core_schema), "a Playwright selector: CSS, text=..., xpath=...")
+
+
+class FieldValue(Target):
+    """A target plus the value to put in it (fill: text; select: option value or label)."""
+
+    value: str = Field(description="text to type, or the option to choose")
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _scalar(cls, value: object) -> object:
+        return _scalar_text(value)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(core_schema)
+
+
+def _scalar_text(value: object) -> object:
+    # YAML reads `12345` as a number and `yes` as a bool; a shopper types text.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+def _field_values(data: object) -> object:
+    """`{"#email": a, "#name": b}` → two FieldValues; `{label: Email, value: a}` → one."""
+    if isinstance(data, dict):
+        if "value" in data:
+            return [data]
+        return [{"selector": key, "value": value} for key, value in data.items()]
+    return data
+
+
+class _FieldValuesSchema:
+    """In the schema, fill/select take selector: value pairs or one target with a value."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        as_list = handler(core_schema)
+        pairs = {
+            "type": "object",
+            "description": "selector: value pairs",
+            "additionalProperties": {"type": ["string", "number", "boolean"]},
+        }
+        return {"anyOf": [pairs, as_list["items"]]}
+
+
+FieldValues = Annotated[list[FieldValue], BeforeValidator(_field_values), _FieldValuesSchema()]
+
+
+# ---------------------------------------------------------------- steps
+
+
+class StepBase(Model):
+    """What every step may carry besides its action."""
+
+    name: str | None = Field(None, description="the `step` label; default derived from the action")
+    timeout: Duration | None = Field(None, description="overrides the journey's step timeout")
+    frame: str | list[str] | None = Field(
+        None, description="iframe selector(s) every target of this step is inside"
+    )
+    payment: bool = Field(False, description="a failure here is a payment failure")
+    declined_text: list[str] = Field(
+        default_factory=list, description="text that means the card was declined"
+    )
+    confirms_order: bool = Field(
+        False, description="passing this step means the order is confirmed"
+    )
+
+    ACTION: ClassVar[str] = ""
+
+    def label(self) -> str:
+        """The step's name for metrics and reports."""
+        return self.name or self.default_name()
+
+    def default_name(self) -> str:
+        return self.ACTION
+
+
+class GotoStep(StepBase):
+    ACTION: ClassVar[str] = "goto"
+    goto: str = Field(description="a path under base_url, or a full URL")
+
+    def default_name(self) -> str:
+        return f"goto {self.goto}"
+
+
+class ClickStep(StepBase):
+    ACTION: ClassVar[str] = "click"
+    click: Target
+
+    def default_name(self) -> str:
+        return f"click {self.click.describe()}"
+
+
+class FillStep(StepBase):
+    ACTION: ClassVar[str] = "fill"
+    fill: FieldValues
+
+    def default_name(self) -> str:
+        return "fill " + ", ".join(f.describe() for f in self.fill)
+
+
+class SelectStep(StepBase):
+    ACTION: ClassVar[str] = "select"
+    select: FieldValues
+
+    def default_name(self) -> str:
+        return "select " + ", ".join(f"{f.describe()}={f.value}" for f in self.select)
+
+
+class CheckStep(StepBase):
+    ACTION: ClassVar[str] = "check"
+    check: Target
+
+    def default_name(self) -> str:
+        return f"check {self.check.describe()}"
+
+
+class UncheckStep(StepBase):
+    ACTION: ClassVar[str] = "uncheck"
+    uncheck: Target
+
+    def default_name(self) -> str:
+        return f"uncheck {self.uncheck.describe()}"
+
+
+class KeyPress(Target):
+    """A key pressed in a target (`{label: Search, key: Enter}`)."""
+
+    key: str = Field(description="a key name such as Enter, Tab, ArrowDown, Control+A")
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(core_schema)
+
+
+class PressStep(StepBase):
+    ACTION: ClassVar[str] = "press"
+    press: str | KeyPress = Field(description="a key for the focused element, or {target, key}")
+
+    def default_name(self) -> str:
+        if isinstance(self.press, str):
+            return f"press {self.press}"
+        return f"press {self.press.key} in {self.press.describe()}"
+
+
+class HoverStep(StepBase):
+    ACTION: ClassVar[str] = "hover"
+    hover: Target
+
+    def default_name(self) -> str:
+        return f"hover {self.hover.describe()}"
+
+
+LoadState = Literal["load", "domcontentloaded", "networkidle"]
+
+
+class WaitFor(Model):
+    """Wait until one thing is true: a target visible or hidden, a URL, a load state, or time."""
+
+    visible: Target | None = None
+    hidden: Target | None = None
+    url: str | None = Field(None, description="URL contains this; glob with *, or re:REGEX")
+    load: LoadState | None = None
+    seconds: Duration | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: object) -> object:
+        return {"visible": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> WaitFor:
+        _require_count(self, ("visible", "hidden", "url", "load", "seconds"), exactly_one=True)
+        return self
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return _string_or(handler(core_schema), "a selector to wait for (visible)")
+
+
+class WaitStep(StepBase):
+    ACTION: ClassVar[str] = "wait"
+    wait: WaitFor
+
+    def default_name(self) -> str:
+        w = self.wait
+        if w.visible is not None:
+            return f"wait for {w.visible.describe()}"
+        if w.hidden is not None:
+            return f"wait until {w.hidden.describe()} hidden"
+        if w.url is not None:
+            return f"wait for url {w.url}"
+        if w.load is not None:
+            return f"wait for {w.load}"
+        return f"wait {w.seconds:g}s"
+
+
+class CountOf(Model):
+    """How many elements match `of`: `equals`, or between `min` and `max`."""
+
+    of: Target
+    equals: int | None = Field(None, ge=0)
+    min: int | None = Field(None, ge=0)
+    max: int | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> CountOf:
+        if self.equals is None and self.min is None and self.max is None:
+            raise PydanticCustomError("count", "count needs equals, min or max")
+        return self
+
+
+class Expectation(Model):
+    """What must be true of the page; every key given must hold."""
+
+    visible: Target | None = None
+    hidden: Target | None = None
+    text: str | None = Field(None, description="visible text on the page (or inside `within`)")
+    within: Target | None = Field(None, description="where to look for `text`")
+    url: str | None = Field(None, description="URL contains this; glob with *, or re:REGEX")
+    title: str | None = Field(None, description="page title contains this")
+    count: CountOf | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Expectation:
+        _require_count(self, ("visible", "hidden", "text", "url", "title", "count"))
+        if self.within is not None and self.text is None:
+            raise PydanticCustomError("expect", "'within' goes with 'text'")
+        return self
+
+
+class ExpectStep(StepBase):
+    ACTION: ClassVar[str] = "expect"
+    expect: Expectation
+
+    def default_name(self) -> str:
+        e = self.expect
+        parts = [
+            f"{k} {v.describe() if isinstance(v, Target) else v}"
+            for k in ("visible", "hidden", "text", "url", "title")
+            if (v := getattr(e, k)) is not None
+        ]
+        if e.count is not None:
+            parts.append(f"count {e.count.of.describe()}")
+        return "expect " + ", ".join(parts)
+
+
+class Shot(Model):
+    name: str
+    full_page: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: object) -> object:
+        return {"name": data} if isinstance(data, str) else data
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return _string_or(handler(core_schema), "the screenshot's name")
+
+
+class ScreenshotStep(StepBase):
+    ACTION: ClassVar[str] = "screenshot"
+    screenshot: Shot
+
+    def default_name(self) -> str:
+        return f"screenshot {self.screenshot.name}"
+
+
+STEP_TYPES: dict[str, type[StepBase]] = {
+    cls.ACTION: cls
+    for cls in (
+        GotoStep,
+        ClickStep,
+        FillStep,
+        SelectStep,
+        CheckStep,
+        UncheckStep,
+        PressStep,
+        HoverStep,
+        WaitStep,
+        ExpectStep,
+        ScreenshotStep,
+    )
+}
+ACTIONS = tuple(STEP_TYPES)
+COMMON_STEP_KEYS = tuple(StepBase.model_fields)
+CLICK_ACTIONS = frozenset({"click", "check", "uncheck", "select"})
+
+
+def step_action(data: object) -> str | None:
+    """Which action a raw step mapping names, or None when it names none or several."""
+    if isinstance(data, StepBase):
+        return data.ACTION
+    if not isinstance(data, dict):
+        return None
+    found = [key for key in data if key in STEP_TYPES]
+    return found[0] if len(found) == 1 else None
+
+
+def _step_tag(data: object) -> str | None:
+    action = step_action(data)
+    return None if action is None else f"{action}-step"
+
+
+Step = Annotated[
+    Annotated[GotoStep, Tag("goto-step")]
+    | Annotated[ClickStep, Tag("click-step")]
+    | Annotated[FillStep, Tag("fill-step")]
+    | Annotated[SelectStep, Tag("select-step")]
+    | Annotated[CheckStep, Tag("check-step")]
+    | Annotated[UncheckStep, Tag("uncheck-step")]
+    | Annotated[PressStep, Tag("press-step")]
+    | Annotated[HoverStep, Tag("hover-step")]
+    | Annotated[WaitStep, Tag("wait-step")]
+    | Annotated[ExpectStep, Tag("expect-step")]
+    | Annotated[ScreenshotStep, Tag("screenshot-step")],
+    Discriminator(
+        _step_tag,
+        custom_error_type="step_action",
+        custom_error_message="a step needs exactly one action",
+    ),
+]
+
+
+# ---------------------------------------------------------------- journey
+
+
+class Viewport(Model):
+    width: int = Field(gt=0, le=10000)
+    height: int = Field(gt=0, le=10000)
+
+
+class Budgets(Model):
+    """Limits a working checkout must stay within; breaking one is `budget_exceeded`."""
+
+    clicks: int | None = Field(None, ge=0, description="most clicks from landing to the end")
+    journey_seconds: Duration | None = Field(None, description="the whole journey")
+    page_load_seconds: Duration | None = Field(None, description="any one page load")
+    step_seconds: Duration | None = Field(None, description="any one step")
+
+
+class Journey(Model):
+    """One shopper's path through a shop, with its schedule and budgets."""
+
+    name: str = Field(
+        description="unique; the `journey` label: lowercase letters, digits, '.', '_', '-'",
+        json_schema_extra={"pattern": NAME_PATTERN},
+    )
+    description: str | None = None
+    site: str | None = Field(None, description="the `site` label; default: base_url's host")
+    base_url: str = Field(description="where relative `goto` paths start")
+    every: Duration = Field(300.0, description="how often `serve` runs it")
+    device: str = Field("Desktop Chrome", description="a Playwright device name")
+    viewport: Viewport | None = Field(None, description="overrides the device's viewport")
+    locale: str | None = Field(None, description="e.g. en-GB, de-DE")
+    timeout: Duration = Field(15.0, description="default timeout of each step")
+    retries: int = Field(1, ge=0, le=10, description="re-runs before a failure counts")
+    budgets: Budgets = Budgets()
+    error_page_text: list[str] = Field(
+        default_factory=list, description="visible text that means an error page"
+    )
+    secrets: list[Annotated[str, Field(pattern=ENV_NAME_PATTERN)]] = Field(
+        default_factory=list, description="environment variables whose values are masked"
+    )
+    tags: list[str] = Field(default_factory=list)
+    steps: list[Step] = Field(min_length=1)
+
+    _secret_values: tuple[str, ...] = PrivateAttr(default=())
+    _origin: str = PrivateAttr(default="")
+
+    @field_validator("name")
+    @classmethod
+    def _label_safe(cls, name: str) -> str:
+        if not re.match(NAME_PATTERN, name) or len(name) > 100:
+            suggestion = re.sub(r"[^a-z0-9_.-]+", "-", name.lower()).strip("-") or "checkout"
+            raise PydanticCustomError(
+                "name",
+                "'{name}' cannot be a journey name: use lowercase letters, digits, '.', '_' and "
+                "'-' (at most 100), e.g. '{suggestion}'",
+                {"name": name, "suggestion": suggestion[:100]},
+            )
+        return name
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", url):
+            raise PydanticCustomError(
+                "base_url",
+                "'{url}' is not an http(s) URL such as https://shop.example.com",
+                {"url": url},
+            )
+        return url.rstrip("/")
+
+    @field_validator("every")
+    @classmethod
+    def _sane_interval(cls, every: float) -> float:
+        if every < 1:
+            raise PydanticCustomError("every", "every must be at least 1s")
+        return every
+
+    @field_validator("timeout")
+    @classmethod
+    def _positive_timeout(cls, timeout: float) -> float:
+        if timeout <= 0:
+            raise PydanticCustomError("timeout", "timeout must be more than 0s")
+        return timeout
+
+    @field_validator("device")
+    @classmethod
+    def _known_device(cls, device: str, info: ValidationInfo) -> str:
+        known: Collection[str] | None = (info.context or {}).get("devices")
+        if known is not None and device not in known:
+            raise PydanticCustomError(
+                "device",
+                "unknown device '{device}'{hint}; `checkout-monitor doctor --devices` lists them",
+                {"device": device, "hint": _hint(device, known)},
+            )
+        return device
+
+    @model_validator(mode="after")
+    def _from_context(self, info: ValidationInfo) -> Journey:
+        context = info.context or {}
+        self._secret_values = tuple(context.get("secret_values", ()))
+        self._origin = str(context.get("origin", ""))
+        return self
+
+    @property
+    def site_label(self) -> str:
+        return self.site or re.sub(r"^https?://", "", self.base_url).split("/")[0]
+
+    @property
+    def secret_values(self) -> tuple[str, ...]:
+        """Values that must never appear in any output (from `secrets:`)."""
+        return self._secret_values
+
+    @property
+    def origin(self) -> str:
+        """Where the journey was defined, `file:line`, for messages."""
+        return self._origin
+
+
+class JourneyFile(Model):
+    """A file holding several journeys under `journeys:`."""
+
+    journeys: list[Journey] = Field(min_length=1)
+
+
+def _require_count(model: BaseModel, keys: tuple[str, ...], exactly_one: bool = False) -> None:
+    given = [k for k in keys if getattr(model, k) is not None]
+    if not given or (exactly_one and len(given) > 1):
+        need = "exactly one" if exactly_one else "at least one"
+        raise PydanticCustomError(
+            "condition", "needs {need} of: {keys}", {"need": need, "keys": ", ".join(keys)}
+        )
+
+
+def _hint(word: str, choices: Collection[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in choices}
+        close = [lowered[word.lower()]] if word.lower() in lowered else []
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of a journey file: one journey, or several under `journeys:`."""
+    one = Journey.model_json_schema(mode="validation")
+    defs = one.pop("$defs", {})
+    defs["Journey"] = one
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://github.com/checkout-monitor/checkout-monitor/journey.schema.json",
+        "title": "checkout-monitor journey file",
+        "description": "One journey, or several under `journeys:`.",
+        "anyOf": [
+            {"$ref": "#/$defs/Journey"},
+            {
+                "type": "object",
+                "properties": {
+                    "journeys": {
+                        "type": "array",
+                        "items": {"$ref": "#/$defs/Journey"},
+                        "minItems": 1,
+                    }
+                },
+                "required": ["journeys"],
+                "additionalProperties": False,
+            },
+        ],
+        "$defs": defs,
+    }
