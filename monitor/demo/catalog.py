@@ -1,11 +1,11 @@
 """What the demo shop sells and how a cart is priced. Pure data and arithmetic; money in cents.
 
-    >>> trail_runner = product_by_slug("trail-runner")
-    >>> format_money(trail_runner.price_cents)
-    '€89.00'
-    >>> summary = price_cart({("trail-runner", "42"): 2}, delivery_by_code("pickup-point"))
-    >>> format_money(summary.subtotal_cents), format_money(summary.total_cents)
-    ('€178.00', '€181.90')
+>>> trail_runner = product_by_slug("trail-runner")
+>>> format_money(trail_runner.price_cents)
+'€89.00'
+>>> summary = price_cart({("trail-runner", "42"): 2}, delivery_by_code("pickup-point"))
+>>> format_money(summary.subtotal_cents), format_money(summary.total_cents)
+('€178.00', '€181.90')
 """
 
 from __future__ import annotations

@@ -63,31 +63,78 @@ class FaultSpec:
 
 
 FAULT_SPECS: tuple[FaultSpec, ...] = (
-    FaultSpec(FaultKind.SLOW, "slow:ROUTE=MS", "slow:/checkout=2000",
-              "delay every response on ROUTE by MS milliseconds (pages, images, /api/pay)"),
-    FaultSpec(FaultKind.STATUS, "status:ROUTE=CODE", "status:/cart=502",
-              "answer ROUTE with HTTP CODE and an nginx-style error page ('502 Bad Gateway')"),
-    FaultSpec(FaultKind.SOFT_ERROR, "soft-error:ROUTE", "soft-error:/checkout",
-              "answer ROUTE with HTTP 200 and a 'Something went wrong' page"),
-    FaultSpec(FaultKind.JS_ERROR, "js-error:ROUTE", "js-error:/payment",
-              "uncaught TypeError on ROUTE stops its scripts (on /payment: Pay now does nothing)"),
-    FaultSpec(FaultKind.DECLINE_ALL, "decline-all", "decline-all",
-              "every card is declined: 'Your card was declined.'"),
-    FaultSpec(FaultKind.PAYMENT_ERROR, "payment-error", "payment-error",
-              "/api/pay fails with HTTP 500: 'Payment could not be processed.'"),
-    FaultSpec(FaultKind.PAYMENT_HANG, "payment-hang", "payment-hang",
-              "/api/pay never answers; Pay now spins forever"),
-    FaultSpec(FaultKind.PAY_BUTTON, "pay-button=hidden|disabled|covered|offscreen-mobile",
-              "pay-button=covered",
-              "Pay now is hidden, disabled, covered by a cookie banner, or off-screen on phones"),
-    FaultSpec(FaultKind.NO_CONFIRMATION, "no-confirmation", "no-confirmation",
-              "payment succeeds but the shopper lands on 'Processing your order' forever"),
-    FaultSpec(FaultKind.BROKEN_IMAGES, "broken-images", "broken-images",
-              "product images answer 404 and show as broken"),
-    FaultSpec(FaultKind.PRICE_MISMATCH, "price-mismatch", "price-mismatch",
-              "cart totals use a stale price: total != price x quantity"),
-    FaultSpec(FaultKind.SLOW_SCRIPT, "slow-script=MS", "slow-script=3000",
-              "a third-party script tag takes MS milliseconds and holds up the load event"),
+    FaultSpec(
+        FaultKind.SLOW,
+        "slow:ROUTE=MS",
+        "slow:/checkout=2000",
+        "delay every response on ROUTE by MS milliseconds (pages, images, /api/pay)",
+    ),
+    FaultSpec(
+        FaultKind.STATUS,
+        "status:ROUTE=CODE",
+        "status:/cart=502",
+        "answer ROUTE with HTTP CODE and an nginx-style error page ('502 Bad Gateway')",
+    ),
+    FaultSpec(
+        FaultKind.SOFT_ERROR,
+        "soft-error:ROUTE",
+        "soft-error:/checkout",
+        "answer ROUTE with HTTP 200 and a 'Something went wrong' page",
+    ),
+    FaultSpec(
+        FaultKind.JS_ERROR,
+        "js-error:ROUTE",
+        "js-error:/payment",
+        "uncaught TypeError on ROUTE stops its scripts (on /payment: Pay now does nothing)",
+    ),
+    FaultSpec(
+        FaultKind.DECLINE_ALL,
+        "decline-all",
+        "decline-all",
+        "every card is declined: 'Your card was declined.'",
+    ),
+    FaultSpec(
+        FaultKind.PAYMENT_ERROR,
+        "payment-error",
+        "payment-error",
+        "/api/pay fails with HTTP 500: 'Payment could not be processed.'",
+    ),
+    FaultSpec(
+        FaultKind.PAYMENT_HANG,
+        "payment-hang",
+        "payment-hang",
+        "/api/pay never answers; Pay now spins forever",
+    ),
+    FaultSpec(
+        FaultKind.PAY_BUTTON,
+        "pay-button=hidden|disabled|covered|offscreen-mobile",
+        "pay-button=covered",
+        "Pay now is hidden, disabled, covered by a cookie banner, or off-screen on phones",
+    ),
+    FaultSpec(
+        FaultKind.NO_CONFIRMATION,
+        "no-confirmation",
+        "no-confirmation",
+        "payment succeeds but the shopper lands on 'Processing your order' forever",
+    ),
+    FaultSpec(
+        FaultKind.BROKEN_IMAGES,
+        "broken-images",
+        "broken-images",
+        "product images answer 404 and show as broken",
+    ),
+    FaultSpec(
+        FaultKind.PRICE_MISMATCH,
+        "price-mismatch",
+        "price-mismatch",
+        "cart totals use a stale price: total != price x quantity",
+    ),
+    FaultSpec(
+        FaultKind.SLOW_SCRIPT,
+        "slow-script=MS",
+        "slow-script=3000",
+        "a third-party script tag takes MS milliseconds and holds up the load event",
+    ),
 )
 
 _ROUTED = {FaultKind.SLOW, FaultKind.STATUS, FaultKind.SOFT_ERROR, FaultKind.JS_ERROR}
@@ -295,7 +342,9 @@ class FaultSet:
 
     def delay_ms(self, path: str) -> int:
         """Milliseconds to hold a response to ``path`` (the largest matching slow fault)."""
-        delays = [f.value or 0 for f in self.active() if f.kind is FaultKind.SLOW and f.matches(path)]
+        delays = [
+            f.value or 0 for f in self.active() if f.kind is FaultKind.SLOW and f.matches(path)
+        ]
         return max(delays, default=0)
 
     def status_for(self, path: str) -> int | None:

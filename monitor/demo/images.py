@@ -1,10 +1,10 @@
 """Product pictures drawn as SVG, so the demo shop serves real images without binary files.
 
-    >>> svg = product_svg("trail-runner", "side")
-    >>> svg.startswith("<svg") and 'width="800"' in svg
-    True
-    >>> product_svg("trail-runner", "sideways") is None
-    True
+>>> svg = product_svg("trail-runner", "side")
+>>> svg.startswith("<svg") and 'width="800"' in svg
+True
+>>> product_svg("trail-runner", "sideways") is None
+True
 """
 
 from __future__ import annotations
@@ -33,13 +33,13 @@ _SHOE = """
 """
 
 _JACKET = """
-<path d="M300 150l100-30 100 30 120 60 60 250-70 20-40-170v300H230V260l-40 170-70-20 60-250z"
+<path d="M300 150l100-30 100 30 120 60 60 250-70 20-40-170v250H230V310l-40 170-70-20 60-250z"
   fill="{main}"/>
 <path d="M340 140c10-60 110-60 120 0l-20 40h-80z" fill="{main}" stroke="#00000033"
   stroke-width="6"/>
-<path d="M400 150v440" stroke="#1c1c1c" stroke-width="8"/>
+<path d="M400 150v410" stroke="#1c1c1c" stroke-width="8"/>
 <g stroke="#00000033" stroke-width="6" fill="none">
-  <path d="M290 330h80M430 330h80"/><path d="M230 560h340"/></g>
+  <path d="M290 330h80M430 330h80"/><path d="M230 530h340"/></g>
 <circle cx="400" cy="205" r="9" fill="#1c1c1c"/>
 """
 
@@ -70,7 +70,9 @@ _DRAWINGS = {
 
 
 def _lugs() -> str:
-    return "".join(f'<rect x="{x}" y="450" width="26" height="12" rx="3"/>' for x in range(140, 680, 44))
+    return "".join(
+        f'<rect x="{x}" y="450" width="26" height="12" rx="3"/>' for x in range(140, 680, 44)
+    )
 
 
 def product_svg(slug: str, view: str) -> str | None:

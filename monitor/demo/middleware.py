@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from monitor.demo.faults import FaultSet
 from monitor.demo.layout import nginx_error_page
@@ -28,7 +29,6 @@ ADMIN_PATH = "/__faults"
 _NGINX_REASONS = {503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
 
 def install_fault_state(app: web.Application, faults: FaultSet) -> None:

@@ -1,8 +1,8 @@
 """Browsing pages: the product grid, a product, the cart. Pure functions returning page bodies.
 
-    >>> from monitor.demo.catalog import PRODUCTS
-    >>> 'id="product-link-trail-runner"' in home_body(PRODUCTS)
-    True
+>>> from monitor.demo.catalog import PRODUCTS
+>>> 'id="product-link-trail-runner"' in home_body(PRODUCTS)
+True
 """
 
 from __future__ import annotations

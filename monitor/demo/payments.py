@@ -159,3 +159,6 @@ class PaymentLedger:
 
     def get(self, payment_id: str) -> Payment | None:
         return self._payments.get(payment_id)
+
+    def set_status(self, payment_id: str, status: PaymentStatus) -> None:
+        self._payments[payment_id].status = status

@@ -59,8 +59,10 @@ def validate_checkout(form: Mapping[str, str]) -> tuple[CheckoutDetails | None, 
     >>> details is None, errors["email"]
     (True, 'Enter an email address like name@example.com')
     """
-    value = {key: form.get(key, "").strip() for key in ("email", "name", "street", "postcode",
-                                                        "city", "country", "delivery")}
+    value = {
+        key: form.get(key, "").strip()
+        for key in ("email", "name", "street", "postcode", "city", "country", "delivery")
+    }
     errors = {key: message for key, message in _REQUIRED.items() if not value[key]}
     if not _EMAIL.match(value["email"]):
         errors["email"] = "Enter an email address like name@example.com"
@@ -79,8 +81,14 @@ def validate_checkout(form: Mapping[str, str]) -> tuple[CheckoutDetails | None, 
     if errors or delivery is None:
         return None, errors
     details = CheckoutDetails(
-        value["email"], value["name"], value["street"], value["postcode"], value["city"],
-        value["country"], delivery, choice,
+        value["email"],
+        value["name"],
+        value["street"],
+        value["postcode"],
+        value["city"],
+        value["country"],
+        delivery,
+        choice,
     )
     return details, {}
 

@@ -1,0 +1,62 @@
+"""What a failed run leaves behind for a person: screenshot, page HTML, Playwright trace.
+
+Secrets never reach these files: HTML is masked, screenshots black out the fields that were
+typed into with a secret (and every password and card field), and the trace zip is rewritten
+with every secret value replaced.
+
+    >>> folder = RunFolder(Path("artifacts"), "guest-checkout", started_at=0.0, attempt=1)
+    >>> folder.path.as_posix()
+    'artifacts/guest-checkout/19700101-000000-1'
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import zipfile
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from monitor.result import mask
+
+SENSITIVE_FIELDS = "input[type=password], input[autocomplete^='cc-']"
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """`<root>/<journey>/<UTC time>-<attempt>/`, created on first use."""
+
+    root: Path
+    journey: str
+    started_at: float
+    attempt: int
+
+    @property
+    def path(self) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self.started_at))
+        return self.root / self.journey / f"{stamp}-{self.attempt}"
+
+    def file(self, name: str) -> Path:
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "file"
+        self.path.mkdir(parents=True, exist_ok=True)
+        return self.path / safe
+
+
+def write_masked_text(path: Path, text: str, secrets: tuple[str, ...]) -> None:
+    path.write_text(mask(text, secrets), encoding="utf-8")
+
+
+def mask_zip(path: Path, secrets: tuple[str, ...]) -> None:
+    """Rewrite a zip (a Playwright trace) with every secret in its text members masked."""
+    if not secrets or not path.exists():
+        return
+    masked = path.with_suffix(".masking")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(masked, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item)
+            # Images are left as they are: secret fields are masked when screenshots are taken.
+            with suppress(UnicodeDecodeError):
+                data = mask(data.decode("utf-8"), secrets).encode("utf-8")
+            out.writestr(item, data)
+    masked.replace(path)

@@ -1,0 +1,139 @@
+"""Turn what the browser observed into one failure kind and a reason a person understands.
+
+A pure function over plain data: no Playwright here, so every rule is testable on its own.
+The most specific explanation wins: our own fault before the shop's, the network before the
+page, the page before the button, the payment before the confirmation.
+
+    >>> seen = Observation(step=FailedStep(2, "pay", Problem("unusable", "...", "hidden")),
+    ...                    payment_step=2)
+    >>> classify(seen).kind
+    <FailureKind.ELEMENT_UNUSABLE: 'element_unusable'>
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from monitor.result import Failure, FailureKind
+
+ProblemKind = Literal["unusable", "timeout", "assertion", "navigation", "monitor"]
+
+UNUSABLE_WORDS = {
+    "missing": "is not on the page",
+    "hidden": "is on the page but hidden",
+    "disabled": "is disabled",
+    "covered": "is covered by another element",
+    "offscreen": "is outside the screen and cannot be scrolled to",
+    "not_editable": "cannot be typed into",
+    "unknown": "cannot be used",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a step did not complete, as the runner saw it."""
+
+    kind: ProblemKind
+    message: str  # short, secret-free
+    unusable: str | None = None  # a key of UNUSABLE_WORDS, with kind "unusable"
+    target: str = ""  # "button 'Pay now'"
+    net_error: str | None = None  # net::ERR_CONNECTION_REFUSED, with kind "navigation"
+
+
+@dataclass(frozen=True)
+class FailedStep:
+    index: int
+    name: str
+    problem: Problem
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What the runner knew when the run ended."""
+
+    step: FailedStep | None = None  # None when every step passed
+    payment_step: int | None = None  # index of the payment step, once it was started
+    confirms_order: bool = False  # the journey has a step that confirms the order
+    order_confirmed: bool = False
+    document_status: int | None = None  # status of the page the shopper was looking at
+    document_url: str = ""
+    error_text: str | None = None  # error_page_text visible when the run ended
+    declined_text: str | None = None  # declined_text visible when the run ended
+    payment_api_errors: tuple[str, ...] = ()  # "POST /api/pay answered 502" after paying
+    payment_pending: tuple[str, ...] = ()  # requests sent after paying, never answered
+    payment_requests_ok: int = 0  # API or document answers < 400 after paying
+    page_errors: tuple[str, ...] = ()  # uncaught JS errors during the failing step
+    budgets_exceeded: tuple[str, ...] = field(default_factory=tuple)
+
+
+def classify(seen: Observation) -> Failure | None:
+    """The one failure that explains the run, or None when it passed within budget."""
+    step = seen.step
+    if step is None:
+        if seen.confirms_order and not seen.order_confirmed:
+            return Failure(
+                FailureKind.ORDER_UNCONFIRMED,
+                None,
+                None,
+                "the journey ended without confirming the order",
+            )
+        if seen.budgets_exceeded:
+            return Failure(
+                FailureKind.BUDGET_EXCEEDED,
+                None,
+                None,
+                "over budget: " + "; ".join(seen.budgets_exceeded),
+            )
+        return None
+
+    def failure(kind: FailureKind, why: str) -> Failure:
+        return Failure(kind, step.name, step.index, f"step '{step.name}': {why}")
+
+    problem = step.problem
+    if problem.kind == "monitor":
+        return failure(
+            FailureKind.MONITOR_ERROR, f"monitor error (not the shop): {problem.message}"
+        )
+    if problem.kind == "navigation" and problem.net_error:
+        return failure(FailureKind.SITE_UNREACHABLE, f"{problem.net_error} ({problem.message})")
+    status = seen.document_status
+    page = f" at {seen.document_url}" if seen.document_url else ""
+    if status is not None and status >= 500:
+        return failure(FailureKind.ERROR_PAGE, f"the page answered HTTP {status}{page}")
+    if seen.error_text:
+        return failure(FailureKind.ERROR_PAGE, f"error page shown{page}: '{seen.error_text}'")
+    if status is not None and status >= 400:
+        return failure(FailureKind.HTTP_ERROR, f"the page answered HTTP {status}{page}")
+    paid = seen.payment_step is not None and step.index >= seen.payment_step
+    if paid:
+        if seen.declined_text:
+            return failure(FailureKind.PAYMENT_DECLINED, f"card declined: '{seen.declined_text}'")
+        if seen.payment_api_errors:
+            return failure(
+                FailureKind.PAYMENT_ERROR,
+                "payment failed: " + "; ".join(seen.payment_api_errors[:3]),
+            )
+        if seen.payment_pending:
+            return failure(
+                FailureKind.PAYMENT_ERROR,
+                "payment never answered: " + "; ".join(seen.payment_pending[:3]),
+            )
+    if problem.kind == "unusable":
+        words = UNUSABLE_WORDS.get(problem.unusable or "unknown", UNUSABLE_WORDS["unknown"])
+        return failure(FailureKind.ELEMENT_UNUSABLE, f"{problem.target or 'the target'} {words}")
+    if paid and seen.payment_step is not None and step.index > seen.payment_step:
+        if seen.payment_requests_ok == 0:
+            cause = f": uncaught error: {seen.page_errors[0]}" if seen.page_errors else ""
+            return failure(FailureKind.PAYMENT_ERROR, f"paying sent no payment request{cause}")
+        if seen.confirms_order and not seen.order_confirmed:
+            return failure(
+                FailureKind.ORDER_UNCONFIRMED,
+                f"payment went through but the order was not confirmed: {problem.message}",
+            )
+    if problem.kind == "assertion":
+        return failure(FailureKind.ASSERTION_FAILED, problem.message)
+    if problem.kind in ("timeout", "navigation"):
+        cause = f" (uncaught error: {seen.page_errors[0]})" if seen.page_errors else ""
+        return failure(FailureKind.TIMEOUT, problem.message + cause)
+    return failure(FailureKind.MONITOR_ERROR, f"unclassified problem: {problem.message}")

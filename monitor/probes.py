@@ -1,0 +1,372 @@
+"""In-page instrumentation and what the browser reports: timings, vitals, errors, requests.
+
+`Recorder` listens to one browser context (every page and frame in it) and keeps what a
+shopper's browser went through, attributed to the step running at the time. `INIT_SCRIPT` runs
+in every document before the shop's own scripts and keeps web vitals; `page_snapshot` reads them
+with the document's navigation timing.
+
+    >>> recorder = Recorder(context, page, secrets=("4242...",))   # doctest: +SKIP
+    >>> recorder.step = "pay"                                      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from playwright.async_api import (
+    BrowserContext,
+    ConsoleMessage,
+    Frame,
+    FrameLocator,
+    Locator,
+    Page,
+    Request,
+    Response,
+    WebError,
+)
+from playwright.async_api import Error as PlaywrightError
+
+from monitor.journey import Target
+from monitor.result import (
+    ConsoleError,
+    HttpError,
+    PageLoad,
+    RequestFailure,
+    ResourceClass,
+    mask,
+    public_url,
+)
+
+MAX_RECORDED = 200  # per kind and run: a hostile page cannot grow a result without bound
+
+INIT_SCRIPT = """
+(() => {
+  if (window.__checkoutMonitor) return;
+  const vitals = { lcp: null, cls: 0, inp: null };
+  const watch = (type, onEntry, extra) => {
+    try {
+      new PerformanceObserver((list) => list.getEntries().forEach(onEntry))
+        .observe(Object.assign({ type, buffered: true }, extra || {}));
+    } catch (e) { /* not supported in this browser */ }
+  };
+  watch('largest-contentful-paint', (e) => {
+    vitals.lcp = e.renderTime || e.loadTime || e.startTime;
+  });
+  watch('layout-shift', (e) => { if (!e.hadRecentInput) vitals.cls += e.value; });
+  watch('event', (e) => {
+    if (e.interactionId) vitals.inp = Math.max(vitals.inp || 0, e.duration);
+  }, { durationThreshold: 16 });
+  Object.defineProperty(window, '__checkoutMonitor', { enumerable: false, value: {
+    snapshot() {
+      const nav = performance.getEntriesByType('navigation')[0];
+      return {
+        origin: performance.timeOrigin, url: location.href,
+        ttfb: nav ? nav.responseStart : null,
+        dcl: nav && nav.domContentLoadedEventEnd ? nav.domContentLoadedEventEnd : null,
+        load: nav && nav.loadEventEnd ? nav.loadEventEnd : null,
+        status: nav && nav.responseStatus ? nav.responseStatus : null,
+        lcp: vitals.lcp, cls: vitals.cls, inp: vitals.inp,
+      };
+    },
+  }});
+})();
+"""
+
+# Why an element cannot be used, judged in the page after an action failed.
+DIAGNOSE_SCRIPT = """
+(el) => {
+  const box = el.getBoundingClientRect();
+  if (box.width === 0 && box.height === 0) return 'hidden';
+  const doc = document.documentElement;
+  const left = box.left + window.scrollX, top = box.top + window.scrollY;
+  if (left + box.width <= 0 || top + box.height <= 0
+      || left >= Math.max(doc.scrollWidth, window.innerWidth)
+      || top >= Math.max(doc.scrollHeight, window.innerHeight)) return 'offscreen';
+  el.scrollIntoView({ block: 'center', inline: 'center' });
+  const r = el.getBoundingClientRect();
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  if (x < 0 || y < 0 || x > window.innerWidth || y > window.innerHeight) return 'offscreen';
+  const hit = document.elementFromPoint(x, y);
+  if (hit && hit !== el && !el.contains(hit) && !hit.contains(el)) return 'covered';
+  return 'ok';
+}
+"""
+
+FIND_TEXT_SCRIPT = """
+(texts) => {
+  const body = document.body ? document.body.innerText.toLowerCase() : '';
+  return texts.find((t) => body.includes(t.toLowerCase())) || null;
+}
+"""
+
+PLAYWRIGHT_HINTS = (
+    ("intercepts pointer events", "covered"),
+    ("outside of the viewport", "offscreen"),
+    ("not enabled", "disabled"),
+    ("not editable", "not_editable"),
+    ("not visible", "hidden"),
+)
+
+
+def resource_class(request: Request) -> ResourceClass:
+    kind = request.resource_type
+    if kind == "document":
+        return ResourceClass.DOCUMENT
+    if kind in ("xhr", "fetch", "eventsource", "websocket"):
+        return ResourceClass.API
+    return ResourceClass.STATIC
+
+
+def locate(root: Page | Frame, target: Target, frames: tuple[str, ...] = ()) -> Locator:
+    """A Playwright locator for a target, inside its frames; the first *visible* match.
+
+    A shopper uses the element they can see; shops often keep hidden twins (mobile menus)."""
+    found = locate_all(root, target, frames).filter(visible=True)
+    return found.nth(target.nth) if target.nth is not None else found.first
+
+
+def locate_all(root: Page | Frame, target: Target, frames: tuple[str, ...] = ()) -> Locator:
+    """Every element matching a target, visible or not."""
+    scope: Page | Frame | FrameLocator = root
+    for frame in (*frames, *target.frames):
+        scope = scope.frame_locator(frame)
+    found = _base_locator(scope, target)
+    return found.filter(has_text=target.has_text) if target.has_text is not None else found
+
+
+def locate_any(root: Page | Frame, target: Target, frames: tuple[str, ...] = ()) -> Locator:
+    """Like `locate` but also matching hidden elements: for saying why one is unusable."""
+    found = locate_all(root, target, frames)
+    return found.nth(target.nth) if target.nth is not None else found.first
+
+
+def _base_locator(scope: Page | Frame | FrameLocator, t: Target) -> Locator:
+    if t.role is not None:
+        return scope.get_by_role(t.role, name=t.name, exact=t.exact)  # type: ignore[arg-type]
+    if t.text is not None:
+        return scope.get_by_text(t.text, exact=t.exact)
+    if t.label is not None:
+        return scope.get_by_label(t.label, exact=t.exact)
+    if t.placeholder is not None:
+        return scope.get_by_placeholder(t.placeholder, exact=t.exact)
+    if t.test_id is not None:
+        return scope.get_by_test_id(t.test_id)
+    if t.alt is not None:
+        return scope.get_by_alt_text(t.alt, exact=t.exact)
+    if t.title is not None:
+        return scope.get_by_title(t.title, exact=t.exact)
+    assert t.selector is not None  # Target validation guarantees one kind
+    return scope.locator(t.selector)
+
+
+async def diagnose(any_match: Locator, error_message: str) -> str:
+    """Why an action on a target failed: missing, hidden, disabled, covered, offscreen, ok."""
+    try:
+        if await any_match.count() == 0:
+            return "missing"
+        if not await any_match.is_visible():
+            return "hidden"
+        if not await any_match.is_enabled():
+            return "disabled"
+        verdict = str(await any_match.evaluate(DIAGNOSE_SCRIPT, timeout=2000))
+    except PlaywrightError:
+        verdict = "unknown"
+    if verdict in ("ok", "unknown"):
+        for hint, reason in PLAYWRIGHT_HINTS:
+            if hint in error_message:
+                return reason
+    return verdict
+
+
+async def find_visible_text(page: Page, texts: list[str]) -> str | None:
+    """The first of `texts` visible in any frame of the page (case-insensitive)."""
+    if not texts:
+        return None
+    for frame in page.frames:
+        try:
+            found = await frame.evaluate(FIND_TEXT_SCRIPT, texts)
+        except PlaywrightError:
+            continue  # a frame navigating away or detached
+        if found:
+            return str(found)
+    return None
+
+
+async def page_snapshot(page: Page) -> dict[str, Any] | None:
+    """Navigation timing and vitals of the document now in the top frame."""
+    try:
+        data = await page.evaluate("() => window.__checkoutMonitor && __checkoutMonitor.snapshot()")
+    except PlaywrightError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _seconds(ms: Any) -> float | None:
+    return round(float(ms) / 1000.0, 4) if isinstance(ms, int | float) and ms > 0 else None
+
+
+@dataclass
+class _Loaded:
+    step: str
+    snapshot: dict[str, Any]
+
+
+@dataclass
+class _InFlight:
+    request: Request
+    step_index: int
+    started: float
+    answered: bool = False
+
+
+@dataclass
+class Recorder:
+    """Everything the context's browser reports, attributed to the current step."""
+
+    context: BrowserContext
+    page: Page
+    secrets: tuple[str, ...] = ()
+    step: str = ""
+    step_index: int = -1
+    http_errors: list[HttpError] = field(default_factory=list)
+    failed_requests: list[RequestFailure] = field(default_factory=list)
+    console_errors: list[ConsoleError] = field(default_factory=list)
+    documents: dict[float, _Loaded] = field(default_factory=dict)
+    in_flight: dict[int, _InFlight] = field(default_factory=dict)
+    answers: list[tuple[int, ResourceClass, int, str, str]] = field(default_factory=list)
+    last_document_status: int | None = None
+    last_document_url: str = ""
+    last_document_error: str | None = None
+    page_errors_by_step: dict[int, list[str]] = field(default_factory=dict)
+
+    def attach(self) -> None:
+        self.context.on("request", self._on_request)
+        self.context.on("response", self._on_response)
+        self.context.on("requestfinished", self._on_done)
+        self.context.on("requestfailed", self._on_failed)
+        self.context.on("console", self._on_console)
+        self.context.on("weberror", self._on_web_error)
+
+    def _url(self, url: str) -> str:
+        return mask(public_url(url), self.secrets)
+
+    def _is_top_document(self, request: Request) -> bool:
+        try:
+            return request.is_navigation_request() and request.frame == self.page.main_frame
+        except PlaywrightError:
+            return False
+
+    def _on_request(self, request: Request) -> None:
+        self.in_flight[id(request)] = _InFlight(request, self.step_index, time.monotonic())
+        if self._is_top_document(request):
+            self.last_document_error = None
+
+    def _on_response(self, response: Response) -> None:
+        request = response.request
+        status = response.status
+        kind = resource_class(request)
+        if (flight := self.in_flight.get(id(request))) is not None:
+            flight.answered = True
+        if kind is not ResourceClass.STATIC and len(self.answers) < 10 * MAX_RECORDED:
+            self.answers.append(
+                (self.step_index, kind, status, request.method, self._url(request.url))
+            )
+        if self._is_top_document(request):
+            self.last_document_status = status
+            self.last_document_url = self._url(request.url)
+        if status >= 400 and len(self.http_errors) < MAX_RECORDED:
+            self.http_errors.append(
+                HttpError(self._url(request.url), status, kind, request.method, self.step)
+            )
+
+    def _on_done(self, request: Request) -> None:
+        self.in_flight.pop(id(request), None)
+
+    def _on_failed(self, request: Request) -> None:
+        self.in_flight.pop(id(request), None)
+        error = request.failure or "failed"
+        if self._is_top_document(request) and "ERR_ABORTED" not in error:
+            self.last_document_error = error
+            self.last_document_url = self._url(request.url)
+        if "ERR_ABORTED" in error or len(self.failed_requests) >= MAX_RECORDED:
+            return  # the page moved on before it finished: not a failure
+        self.failed_requests.append(
+            RequestFailure(self._url(request.url), error, resource_class(request), self.step)
+        )
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error" and len(self.console_errors) < MAX_RECORDED:
+            text = mask(message.text[:500], self.secrets)
+            self.console_errors.append(ConsoleError(text, "console", self.step))
+
+    def _on_web_error(self, error: WebError) -> None:
+        text = mask(str(error.error.message or error.error)[:500], self.secrets)
+        self.page_errors_by_step.setdefault(self.step_index, []).append(text)
+        if len(self.console_errors) < MAX_RECORDED:
+            self.console_errors.append(ConsoleError(text, "page", self.step))
+
+    def note_snapshot(self, snapshot: dict[str, Any] | None) -> None:
+        """Keep the latest timing of each document, attributed to the step it arrived in."""
+        if not snapshot or not isinstance(snapshot.get("origin"), int | float):
+            return
+        origin = float(snapshot["origin"])
+        url = str(snapshot.get("url", ""))
+        if not url.startswith(("http://", "https://")):
+            return  # about:blank, chrome-error:// pages are not page loads of the shop
+        known = self.documents.get(origin)
+        self.documents[origin] = _Loaded(known.step if known else self.step, snapshot)
+
+    def page_loads(self) -> list[PageLoad]:
+        loads = []
+        for loaded in list(self.documents.values())[:MAX_RECORDED]:
+            s = loaded.snapshot
+            cls = s.get("cls")
+            loads.append(
+                PageLoad(
+                    url=self._url(str(s.get("url", ""))),
+                    step=loaded.step,
+                    ttfb_seconds=_seconds(s.get("ttfb")),
+                    dom_content_loaded_seconds=_seconds(s.get("dcl")),
+                    load_seconds=_seconds(s.get("load")),
+                    lcp_seconds=_seconds(s.get("lcp")),
+                    cls=round(float(cls), 4) if isinstance(cls, int | float) else None,
+                    inp_seconds=_seconds(s.get("inp")),
+                    status=s.get("status") if isinstance(s.get("status"), int) else None,
+                )
+            )
+        return loads
+
+    def top_document_pending(self) -> bool:
+        return any(
+            not f.answered and self._is_top_document(f.request) for f in self.in_flight.values()
+        )
+
+    def pending_since(self, step_index: int) -> list[str]:
+        """API and document requests sent at or after a step that never got an answer."""
+        now = time.monotonic()
+        return [
+            f"{f.request.method} {self._url(f.request.url)} unanswered after {now - f.started:.1f}s"
+            for f in self.in_flight.values()
+            if not f.answered
+            and f.step_index >= step_index
+            and resource_class(f.request) is not ResourceClass.STATIC
+        ]
+
+    def answers_since(self, step_index: int) -> tuple[list[str], int]:
+        """API/document answers since a step: the 5xx ones described, and the count of good."""
+        errors: list[str] = []
+        good = 0
+        for index, kind, status, method, url in self.answers:
+            if index < step_index or kind is ResourceClass.STATIC:
+                continue
+            if status >= 500:
+                errors.append(f"{method} {url} answered HTTP {status}")
+            elif status < 400:
+                good += 1
+        return errors, good
+
+    def enter_step(self, index: int, name: str) -> None:
+        self.step_index = index
+        self.step = name

@@ -1,0 +1,172 @@
+"""What one run of a journey found: plain, immutable, JSON-ready data.
+
+The runner produces a RunResult; metrics, reports, history and alerts only read it.
+
+    >>> r = RunResult(journey="checkout", site="shop", device="Desktop Chrome", started_at=0.0,
+    ...               duration_seconds=3.2, passed=True)
+    >>> r.to_dict()["failure_kind"] is None
+    True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class FailureKind(StrEnum):
+    """Why a run failed; one per failed run, the most specific that applies."""
+
+    SITE_UNREACHABLE = "site_unreachable"
+    ERROR_PAGE = "error_page"
+    HTTP_ERROR = "http_error"
+    ELEMENT_UNUSABLE = "element_unusable"
+    PAYMENT_DECLINED = "payment_declined"
+    PAYMENT_ERROR = "payment_error"
+    ORDER_UNCONFIRMED = "order_unconfirmed"
+    ASSERTION_FAILED = "assertion_failed"
+    TIMEOUT = "timeout"
+    BUDGET_EXCEEDED = "budget_exceeded"
+    MONITOR_ERROR = "monitor_error"
+
+
+class ResourceClass(StrEnum):
+    """What kind of resource a response was for: the page itself, an API call, or an asset."""
+
+    DOCUMENT = "document"
+    API = "api"
+    STATIC = "static"
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: FailureKind
+    step: str | None  # the step's name; None when the run failed before any step
+    step_index: int | None
+    reason: str  # one line a person understands: "step 'pay': card declined: '...'"
+
+
+@dataclass(frozen=True)
+class StepResult:
+    index: int
+    name: str
+    action: str
+    duration_seconds: float
+    passed: bool
+    clicks: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class PageLoad:
+    """Navigation timing of one document load in the top frame, seconds from navigation start."""
+
+    url: str  # scheme://host/path, no query string or fragment
+    step: str
+    ttfb_seconds: float | None
+    dom_content_loaded_seconds: float | None
+    load_seconds: float | None
+    lcp_seconds: float | None = None
+    cls: float | None = None
+    inp_seconds: float | None = None
+    status: int | None = None
+
+
+@dataclass(frozen=True)
+class HttpError:
+    url: str
+    status: int
+    resource: ResourceClass
+    method: str
+    step: str
+
+
+@dataclass(frozen=True)
+class RequestFailure:
+    url: str
+    error: str
+    resource: ResourceClass
+    step: str
+
+
+@dataclass(frozen=True)
+class ConsoleError:
+    text: str
+    source: str  # "console" (console.error) or "page" (an uncaught exception)
+    step: str
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything one run of one journey observed."""
+
+    journey: str
+    site: str
+    device: str
+    started_at: float  # unix time
+    duration_seconds: float
+    passed: bool
+    failure: Failure | None = None
+    location: str = ""
+    steps: tuple[StepResult, ...] = ()
+    clicks: int = 0
+    actions: int = 0
+    pages_visited: int = 0
+    page_loads: tuple[PageLoad, ...] = ()
+    http_errors: tuple[HttpError, ...] = ()
+    failed_requests: tuple[RequestFailure, ...] = ()
+    console_errors: tuple[ConsoleError, ...] = ()
+    budgets_exceeded: tuple[str, ...] = ()
+    artifacts: dict[str, str] = field(default_factory=dict)
+    payment_attempted: bool = False
+    order_confirmed: bool = False
+    attempt: int = 1
+
+    @property
+    def failure_kind(self) -> FailureKind | None:
+        return self.failure.kind if self.failure else None
+
+    @property
+    def slowest_page_load(self) -> PageLoad | None:
+        loads = [p for p in self.page_loads if p.load_seconds is not None]
+        return max(loads, key=lambda p: p.load_seconds or 0.0) if loads else None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["name"] = self.journey
+        data["failure_kind"] = self.failure.kind.value if self.failure else None
+        data["failed_step"] = self.failure.step if self.failure else None
+        data["reason"] = self.failure.reason if self.failure else None
+        return data
+
+
+def public_url(url: str) -> str:
+    """A URL safe to show and bounded to label: no query, fragment or credentials."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url.split("?", 1)[0].split("#", 1)[0][:200]
+    if parts.scheme in ("data", "blob", "about", "javascript"):
+        return f"{parts.scheme}:"
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return f"{parts.scheme}://{host}{parts.path}"[:300]
+
+
+def mask(text: str, secrets: tuple[str, ...]) -> str:
+    """Replace every secret value (and its digits-only or spaced forms) with ***."""
+    for secret in secrets:
+        if not secret:
+            continue
+        text = text.replace(secret, "***")
+        digits = re.sub(r"\D", "", secret)
+        if len(digits) >= 6 and digits != secret:
+            text = text.replace(digits, "***")
+        if len(digits) >= 12:  # card numbers are also shown in groups: 4242 4242 ...
+            grouped = re.compile(r"[ -]?".join(re.escape(d) for d in digits))
+            text = grouped.sub("***", text)
+    return text

@@ -1,0 +1,377 @@
+"""Play one journey in a fresh browser context and say what the shopper went through.
+
+One Chromium per process, a new context (no cookies, no cache) per run. Steps run in order;
+the first that fails ends the run. A failing shop is a RunResult, never an exception: anything
+that escapes `Runner.run` is a bug in the monitor.
+
+    >>> runner = Runner(browser, devices, artifacts_dir=Path("artifacts"))   # doctest: +SKIP
+    >>> result = await runner.run(journey)                                  # doctest: +SKIP
+    >>> result.passed, result.failure_kind, result.clicks                   # doctest: +SKIP
+    (False, <FailureKind.PAYMENT_DECLINED: 'payment_declined'>, 5)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from playwright.async_api import Browser, BrowserContext, Locator, Page
+from playwright.async_api import Error as PlaywrightError
+
+from monitor.artifacts import SENSITIVE_FIELDS, RunFolder, mask_zip, write_masked_text
+from monitor.browser import context_options
+from monitor.classify import FailedStep, Observation, Problem, classify
+from monitor.journey import Journey, StepBase
+from monitor.probes import INIT_SCRIPT, Recorder, find_visible_text, page_snapshot
+from monitor.result import Failure, FailureKind, RunResult, StepResult, mask
+from monitor.steps import StepContext, perform
+
+log = logging.getLogger(__name__)
+
+TraceMode = Literal["off", "on-failure", "always"]
+StepListener = Callable[[Journey, StepResult], None]
+WATCH_EVERY = 0.5  # seconds between looks for error or declined text while a step waits
+
+
+@dataclass
+class Runner:
+    """Runs journeys in one browser. Safe to call `run` concurrently (one context each)."""
+
+    browser: Browser
+    devices: Mapping[str, Any]
+    artifacts_dir: Path | None = None
+    trace: TraceMode = "on-failure"
+    location: str = ""
+    on_step: StepListener | None = None
+    clock: Callable[[], float] = time.monotonic
+    wall_clock: Callable[[], float] = time.time
+
+    async def run(self, journey: Journey, attempt: int = 1) -> RunResult:
+        started_at, t0 = self.wall_clock(), self.clock()
+        play = _Play(self, journey, attempt, started_at, t0)
+        try:
+            return await play.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("monitor error while running %s", journey.name)
+            return play.crashed(exc)
+
+    def context_options(self, journey: Journey) -> dict[str, Any]:
+        options = context_options(self.devices, journey.device)
+        if journey.viewport is not None:
+            options["viewport"] = {
+                "width": journey.viewport.width,
+                "height": journey.viewport.height,
+            }
+        if journey.locale:
+            options["locale"] = journey.locale
+        options["service_workers"] = "block"  # a cached worker would hide the real network
+        return options
+
+
+@dataclass
+class _Play:
+    runner: Runner
+    journey: Journey
+    attempt: int
+    started_at: float
+    t0: float
+    steps: list[StepResult] = field(default_factory=list)
+    failed: FailedStep | None = None
+    payment_step: int | None = None
+    confirmed: bool = False
+    clicks: int = 0
+    actions: int = 0
+    context: BrowserContext | None = None
+    recorder: Recorder | None = None
+    artifacts: dict[str, str] = field(default_factory=dict)
+    masked_fields: list[Locator] = field(default_factory=list)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return self.journey.secret_values
+
+    @property
+    def folder(self) -> RunFolder | None:
+        root = self.runner.artifacts_dir
+        return RunFolder(root, self.journey.name, self.started_at, self.attempt) if root else None
+
+    async def run(self) -> RunResult:
+        try:
+            self.context = await self.runner.browser.new_context(
+                **self.runner.context_options(self.journey)
+            )
+        except PlaywrightError as exc:
+            return self.crashed(exc, "could not open a browser context")
+        try:
+            return await self._play(self.context)
+        finally:
+            with suppress(PlaywrightError):
+                await self.context.close()
+
+    async def _play(self, context: BrowserContext) -> RunResult:
+        tracing = self.runner.trace != "off" and self.folder is not None
+        await context.add_init_script(INIT_SCRIPT)
+        if tracing:
+            # Screencast frames could show typed secrets; DOM snapshots are masked on save.
+            await context.tracing.start(snapshots=True, screenshots=not self.secrets)
+        page = await context.new_page()
+        self.recorder = Recorder(context, page, self.secrets)
+        self.recorder.attach()
+        for index, step in enumerate(self.journey.steps):
+            if not await self._step(page, index, step):
+                break
+        result = await self._finish(page)
+        if tracing:
+            await self._save_trace(context, keep=not result.passed or self.runner.trace == "always")
+        return self._with_artifacts(result)
+
+    async def _step(self, page: Page, index: int, step: StepBase) -> bool:
+        assert self.recorder is not None
+        name = step.label()
+        self.recorder.enter_step(index, name)
+        if step.payment:
+            self.payment_step = index
+        timeout = step.timeout or self.journey.timeout
+        began = self.clock()
+        deadline = began + timeout
+        context = StepContext(
+            page, self.journey, step, deadline, self.clock, self.folder, self.masked_fields
+        )
+        problem = await self._act_watching(context)
+        if problem is None or problem.kind != "monitor":
+            await _settle(page, deadline, self.clock)
+            self.recorder.note_snapshot(await page_snapshot(page))
+        clicks = context.clicks
+        self.clicks += clicks
+        self.actions += context.actions
+        result = StepResult(
+            index,
+            name,
+            step.ACTION,
+            round(self.clock() - began, 4),
+            problem is None,
+            clicks,
+            mask(problem.message, self.secrets) if problem else None,
+        )
+        self.steps.append(result)
+        if context.screenshot:
+            self.artifacts[f"screenshot:{context.screenshot.stem}"] = str(context.screenshot)
+        if self.runner.on_step is not None:
+            self.runner.on_step(self.journey, result)
+        if problem is not None:
+            self.failed = FailedStep(index, name, problem)
+            return False
+        self.confirmed = self.confirmed or step.confirms_order
+        return True
+
+    def clock(self) -> float:
+        return self.runner.clock()
+
+    async def _act_watching(self, context: StepContext) -> Problem | None:
+        """Run the step; meanwhile, look for error or declined text so a failure is seen when
+        the shopper sees it, not when the step's timeout runs out."""
+        texts = list(self.journey.error_page_text)
+        if self.payment_step is not None and not self.confirmed:
+            texts += self.journey.steps[self.payment_step].declined_text
+        action = asyncio.ensure_future(perform(context))
+        if not texts:
+            return await action
+        watcher = asyncio.ensure_future(_watch_for(context.page, texts))
+        try:
+            done, _ = await asyncio.wait({action, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            watcher.cancel()
+        if action in done:
+            return action.result()
+        action.cancel()
+        with suppress(asyncio.CancelledError, PlaywrightError):
+            await action
+        shown = watcher.result()
+        return Problem("assertion", f"the page shows '{shown}'")
+
+    async def _finish(self, page: Page) -> RunResult:
+        recorder = self.recorder
+        assert recorder is not None
+        seen = await self._observe(page)
+        failure = classify(seen)
+        if failure is not None and failure.kind is not FailureKind.BUDGET_EXCEEDED:
+            await self._capture(page)
+        return RunResult(
+            journey=self.journey.name,
+            site=self.journey.site_label,
+            device=self.journey.device,
+            location=self.runner.location,
+            started_at=self.started_at,
+            duration_seconds=round(self.clock() - self.t0, 4),
+            passed=failure is None,
+            failure=_masked(failure, self.secrets),
+            steps=tuple(self.steps),
+            clicks=self.clicks,
+            actions=self.actions,
+            pages_visited=len(recorder.documents),
+            page_loads=tuple(recorder.page_loads()),
+            http_errors=tuple(recorder.http_errors),
+            failed_requests=tuple(recorder.failed_requests),
+            console_errors=tuple(recorder.console_errors),
+            budgets_exceeded=tuple(seen.budgets_exceeded),
+            payment_attempted=self.payment_step is not None,
+            order_confirmed=self.confirmed,
+            attempt=self.attempt,
+        )
+
+    async def _observe(self, page: Page) -> Observation:
+        recorder = self.recorder
+        assert recorder is not None
+        failed = self.failed
+        if failed is not None and recorder.last_document_error and failed.problem.kind != "monitor":
+            failed = FailedStep(
+                failed.index,
+                failed.name,
+                Problem(
+                    "navigation",
+                    f"{recorder.last_document_url} could not be loaded",
+                    net_error=recorder.last_document_error,
+                ),
+            )
+        error_text = declined = None
+        api_errors: list[str] = []
+        pending: list[str] = []
+        good = 0
+        if failed is not None:
+            error_text = await find_visible_text(page, list(self.journey.error_page_text))
+            if self.payment_step is not None:
+                payment = self.journey.steps[self.payment_step]
+                declined = await find_visible_text(page, list(payment.declined_text))
+                api_errors, good = recorder.answers_since(self.payment_step)
+                pending = recorder.pending_since(self.payment_step)
+        return Observation(
+            step=failed,
+            payment_step=self.payment_step,
+            confirms_order=any(s.confirms_order for s in self.journey.steps),
+            order_confirmed=self.confirmed,
+            document_status=recorder.last_document_status if failed else None,
+            document_url=recorder.last_document_url,
+            error_text=error_text,
+            declined_text=declined,
+            payment_api_errors=tuple(api_errors),
+            payment_pending=tuple(pending),
+            payment_requests_ok=good,
+            page_errors=tuple(recorder.page_errors_by_step.get(failed.index, [])) if failed else (),
+            budgets_exceeded=tuple(self._budgets_exceeded()) if failed is None else (),
+        )
+
+    def _budgets_exceeded(self) -> list[str]:
+        budgets = self.journey.budgets
+        assert self.recorder is not None
+        broken = []
+        if budgets.clicks is not None and self.clicks > budgets.clicks:
+            broken.append(f"{self.clicks} clicks > {budgets.clicks}")
+        took = self.clock() - self.t0
+        if budgets.journey_seconds is not None and took > budgets.journey_seconds:
+            broken.append(f"journey took {took:.2f}s > {budgets.journey_seconds:g}s")
+        if budgets.page_load_seconds is not None:
+            for load in self.recorder.page_loads():
+                if (load.load_seconds or 0.0) > budgets.page_load_seconds:
+                    broken.append(
+                        f"{load.url} loaded in {load.load_seconds:.2f}s > "
+                        f"{budgets.page_load_seconds:g}s"
+                    )
+        if budgets.step_seconds is not None:
+            for step in self.steps:
+                if step.duration_seconds > budgets.step_seconds:
+                    broken.append(
+                        f"step '{step.name}' took {step.duration_seconds:.2f}s > "
+                        f"{budgets.step_seconds:g}s"
+                    )
+        return broken
+
+    async def _capture(self, page: Page) -> None:
+        folder = self.folder
+        if folder is None or page.is_closed():
+            return
+        masks = [*self.masked_fields, page.locator(SENSITIVE_FIELDS)]
+        with suppress(PlaywrightError):
+            shot = folder.file("failure.png")
+            await page.screenshot(path=shot, mask=masks, timeout=10_000, animations="disabled")
+            self.artifacts["screenshot"] = str(shot)
+        with suppress(PlaywrightError):
+            html = folder.file("page.html")
+            write_masked_text(html, await page.content(), self.secrets)
+            self.artifacts["html"] = str(html)
+
+    async def _save_trace(self, context: BrowserContext, keep: bool) -> None:
+        folder = self.folder
+        try:
+            if keep and folder is not None:
+                trace = folder.file("trace.zip")
+                await context.tracing.stop(path=trace)
+                mask_zip(trace, self.secrets)
+                self.artifacts["trace"] = str(trace)
+            else:
+                await context.tracing.stop()
+        except PlaywrightError as exc:
+            log.warning("could not save the trace of %s: %s", self.journey.name, exc)
+
+    def _with_artifacts(self, result: RunResult) -> RunResult:
+        if not self.artifacts:
+            return result
+        from dataclasses import replace
+
+        return replace(result, artifacts=dict(self.artifacts))
+
+    def crashed(self, exc: BaseException, what: str = "") -> RunResult:
+        reason = mask(f"{what + ': ' if what else ''}{type(exc).__name__}: {exc}", self.secrets)
+        reason = reason.strip().splitlines()[0][:300] if reason.strip() else type(exc).__name__
+        index = len(self.steps) if self.steps or self.journey.steps else None
+        step = (
+            self.journey.steps[index].label()
+            if index is not None and index < len(self.journey.steps)
+            else None
+        )
+        return RunResult(
+            journey=self.journey.name,
+            site=self.journey.site_label,
+            device=self.journey.device,
+            location=self.runner.location,
+            started_at=self.started_at,
+            duration_seconds=round(self.clock() - self.t0, 4),
+            passed=False,
+            failure=Failure(
+                FailureKind.MONITOR_ERROR, step, index, f"monitor error (not the shop): {reason}"
+            ),
+            steps=tuple(self.steps),
+            clicks=self.clicks,
+            actions=self.actions,
+            attempt=self.attempt,
+        )
+
+
+def _masked(failure: Failure | None, secrets: tuple[str, ...]) -> Failure | None:
+    if failure is None or not secrets:
+        return failure
+    return Failure(failure.kind, failure.step, failure.step_index, mask(failure.reason, secrets))
+
+
+async def _settle(page: Page, deadline: float, clock: Callable[[], float]) -> None:
+    """Give the page until the step's deadline to finish loading; slow is measured, not failed."""
+    remaining = deadline - clock()
+    if remaining <= 0 or page.is_closed():
+        return
+    with suppress(PlaywrightError):
+        await page.wait_for_load_state("load", timeout=remaining * 1000)
+
+
+async def _watch_for(page: Page, texts: list[str]) -> str:
+    while True:
+        await asyncio.sleep(WATCH_EVERY)
+        found = await find_visible_text(page, texts)
+        if found:
+            return found

@@ -1,0 +1,345 @@
+"""Each step action, done in the browser as a shopper would, with its deadline.
+
+`perform` returns None when the step worked, or a classify.Problem saying why it did not: the
+button that cannot be pressed (and why), the text that is not there, the page that did not load.
+
+    >>> ctx = StepContext(page, journey, step, deadline, time.monotonic)  # doctest: +SKIP
+    >>> problem = await perform(ctx)                                     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import FrameLocator, Locator, Page
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from monitor.artifacts import RunFolder
+from monitor.classify import Problem
+from monitor.journey import (
+    CheckStep,
+    ClickStep,
+    CountOf,
+    Expectation,
+    ExpectStep,
+    FieldValue,
+    FillStep,
+    GotoStep,
+    HoverStep,
+    Journey,
+    PressStep,
+    ScreenshotStep,
+    SelectStep,
+    StepBase,
+    Target,
+    UncheckStep,
+    WaitStep,
+)
+from monitor.probes import diagnose, locate, locate_all, locate_any
+from monitor.result import mask, public_url
+
+POLL = 0.1  # seconds between looks while an expectation is not yet true
+
+
+class StepFailed(Exception):
+    """Internal: a step ended with a Problem."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(problem.message)
+
+
+@dataclass
+class StepContext:
+    page: Page
+    journey: Journey
+    step: StepBase
+    deadline: float
+    clock: Callable[[], float]
+    folder: RunFolder | None = None
+    masked_fields: list[Locator] = field(default_factory=list)
+    clicks: int = 0
+    actions: int = 0
+    screenshot: Path | None = None
+
+    @property
+    def frames(self) -> tuple[str, ...]:
+        frame = self.step.frame
+        if frame is None:
+            return ()
+        return (frame,) if isinstance(frame, str) else tuple(frame)
+
+    def ms(self) -> float:
+        """Milliseconds left until the step's deadline (at least 1)."""
+        return max(1.0, (self.deadline - self.clock()) * 1000)
+
+    def seconds(self) -> float:
+        return self.step.timeout or self.journey.timeout
+
+
+async def perform(ctx: StepContext) -> Problem | None:
+    try:
+        await _ACTIONS[type(ctx.step)](ctx)
+    except StepFailed as failed:
+        return failed.problem
+    except PlaywrightError as exc:
+        return _browser_problem(exc)
+    return None
+
+
+def _browser_problem(exc: PlaywrightError) -> Problem:
+    text = str(exc)
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    if "Target page, context or browser has been closed" in text or "Browser closed" in text:
+        return Problem("monitor", f"the browser went away: {first}")
+    if net := re.search(r"net::ERR_[A-Z_]+", text):
+        return Problem("navigation", first, net_error=net.group(0))
+    if isinstance(exc, PlaywrightTimeout):
+        return Problem("timeout", first)
+    if "Unexpected token" in text or "is not a valid selector" in text:
+        return Problem("monitor", f"the journey's selector is not valid: {first}")
+    return Problem("monitor", first)
+
+
+Act = Callable[[Locator], Awaitable[object]]
+
+
+async def _use(ctx: StepContext, target: Target, act: Act) -> None:
+    """Do something to a target; when it cannot be done, find out why."""
+    found = locate(ctx.page, target, ctx.frames)
+    try:
+        await act(found)
+    except PlaywrightTimeout as exc:
+        why = await diagnose(locate_any(ctx.page, target, ctx.frames), str(exc))
+        described = target.describe()
+        if ctx.frames or target.frames:
+            described += " in frame " + " > ".join((*ctx.frames, *target.frames))
+        if why in ("ok", "unknown"):
+            raise StepFailed(
+                Problem("timeout", f"{described} not usable within {ctx.seconds():g}s")
+            ) from exc
+        raise StepFailed(Problem("unusable", str(exc).splitlines()[0], why, described)) from exc
+
+
+async def _goto(ctx: StepContext) -> None:
+    step = ctx.step
+    assert isinstance(step, GotoStep)
+    url = (
+        urljoin(ctx.journey.base_url + "/", step.goto.lstrip("/"))
+        if not re.match(r"^https?://", step.goto)
+        else step.goto
+    )
+    try:
+        await ctx.page.goto(url, wait_until="domcontentloaded", timeout=ctx.ms())
+    except PlaywrightTimeout as exc:
+        raise StepFailed(
+            Problem("timeout", f"{step.goto} did not load within {ctx.seconds():g}s")
+        ) from exc
+    ctx.actions += 1
+
+
+async def _click(ctx: StepContext) -> None:
+    assert isinstance(ctx.step, ClickStep)
+    await _use(ctx, ctx.step.click, lambda found: found.click(timeout=ctx.ms()))
+    ctx.clicks += 1
+
+
+async def _check(ctx: StepContext) -> None:
+    step = ctx.step
+    assert isinstance(step, CheckStep | UncheckStep)
+    if isinstance(step, CheckStep):
+        await _use(ctx, step.check, lambda found: found.check(timeout=ctx.ms()))
+    else:
+        await _use(ctx, step.uncheck, lambda found: found.uncheck(timeout=ctx.ms()))
+    ctx.clicks += 1
+
+
+async def _fill(ctx: StepContext) -> None:
+    assert isinstance(ctx.step, FillStep)
+    secrets = ctx.journey.secret_values
+    for field_value in ctx.step.fill:
+        await _use(ctx, field_value, _filler(ctx, field_value))
+        if any(secret and secret in field_value.value for secret in secrets):
+            ctx.masked_fields.append(locate(ctx.page, field_value, ctx.frames))
+        ctx.actions += 1
+
+
+def _filler(ctx: StepContext, field_value: FieldValue) -> Act:
+    return lambda found: found.fill(field_value.value, timeout=ctx.ms())
+
+
+async def _select(ctx: StepContext) -> None:
+    assert isinstance(ctx.step, SelectStep)
+    for choice in ctx.step.select:
+        await _use(ctx, choice, _selector(ctx, choice))
+        ctx.clicks += 1
+
+
+def _selector(ctx: StepContext, choice: FieldValue) -> Act:
+    return lambda found: found.select_option(choice.value, timeout=ctx.ms())
+
+
+async def _press(ctx: StepContext) -> None:
+    step = ctx.step
+    assert isinstance(step, PressStep)
+    if isinstance(step.press, str):
+        await ctx.page.keyboard.press(step.press)
+    else:
+        key = step.press.key
+        await _use(ctx, step.press, lambda found: found.press(key, timeout=ctx.ms()))
+    ctx.actions += 1
+
+
+async def _hover(ctx: StepContext) -> None:
+    assert isinstance(ctx.step, HoverStep)
+    await _use(ctx, ctx.step.hover, lambda found: found.hover(timeout=ctx.ms()))
+    ctx.actions += 1
+
+
+def url_pattern(expected: str) -> re.Pattern[str]:
+    """`re:REGEX`, a glob with `*`, or else a plain substring of the URL."""
+    if expected.startswith("re:"):
+        return re.compile(expected[3:])
+    if "*" in expected:
+        return re.compile(fnmatch.translate(expected))
+    return re.compile(re.escape(expected))
+
+
+async def _wait(ctx: StepContext) -> None:
+    step = ctx.step
+    assert isinstance(step, WaitStep)
+    w = step.wait
+    try:
+        if w.visible is not None:
+            await locate(ctx.page, w.visible, ctx.frames).wait_for(
+                state="visible", timeout=ctx.ms()
+            )
+        elif w.hidden is not None:
+            await locate_any(ctx.page, w.hidden, ctx.frames).wait_for(
+                state="hidden", timeout=ctx.ms()
+            )
+        elif w.url is not None:
+            await ctx.page.wait_for_url(url_pattern(w.url), timeout=ctx.ms(), wait_until="commit")
+        elif w.load is not None:
+            await ctx.page.wait_for_load_state(w.load, timeout=ctx.ms())
+        elif w.seconds is not None:
+            await asyncio.sleep(w.seconds)
+    except PlaywrightTimeout as exc:
+        where = f" (now at {_short_url(ctx.page.url)})" if w.url else ""
+        raise StepFailed(
+            Problem("timeout", f"{step.label()}: not within {ctx.seconds():g}s{where}")
+        ) from exc
+
+
+async def _expect(ctx: StepContext) -> None:
+    """Every check given must hold before the deadline; poll until then."""
+    step = ctx.step
+    assert isinstance(step, ExpectStep)
+    while True:
+        failing = await _first_unmet(ctx, step.expect)
+        if failing is None:
+            return
+        if ctx.clock() >= ctx.deadline:
+            raise StepFailed(Problem("assertion", mask(failing, ctx.journey.secret_values)))
+        await asyncio.sleep(POLL)
+
+
+async def _first_unmet(ctx: StepContext, e: Expectation) -> str | None:
+    page = ctx.page
+    seconds = f"within {ctx.seconds():g}s"
+    if e.url is not None and not url_pattern(e.url).search(page.url):
+        return f"expected the URL to match '{e.url}' {seconds}, it is {_short_url(page.url)}"
+    if e.title is not None and e.title.lower() not in (await _title(page)).lower():
+        return f"expected the title to contain '{e.title}' {seconds}"
+    if e.visible is not None and not await _quick(locate(page, e.visible, ctx.frames).is_visible()):
+        return f"expected {e.visible.describe()} to be visible {seconds}"
+    if e.hidden is not None and await _quick(locate(page, e.hidden, ctx.frames).is_visible()):
+        return f"expected {e.hidden.describe()} to be hidden {seconds}"
+    if e.text is not None and not await _has_text(ctx, e.text, e.within):
+        where = f" in {e.within.describe()}" if e.within else " on the page"
+        return f"expected text '{e.text}'{where} {seconds}"
+    if e.count is not None:
+        return await _count_unmet(ctx, e.count, seconds)
+    return None
+
+
+async def _count_unmet(ctx: StepContext, count: CountOf, seconds: str) -> str | None:
+    matches = locate_all(ctx.page, count.of, ctx.frames).filter(visible=True)
+    found = await _quick(matches.count(), default=0)
+    assert isinstance(found, int)
+    what = count.of.describe()
+    if count.equals is not None and found != count.equals:
+        return f"expected {count.equals} of {what} {seconds}, found {found}"
+    if count.min is not None and found < count.min:
+        return f"expected at least {count.min} of {what} {seconds}, found {found}"
+    if count.max is not None and found > count.max:
+        return f"expected at most {count.max} of {what} {seconds}, found {found}"
+    return None
+
+
+async def _has_text(ctx: StepContext, text: str, within: Target | None) -> bool:
+    if within is not None:
+        scope = locate(ctx.page, within, ctx.frames)
+    else:
+        root: Page | FrameLocator = ctx.page
+        for frame in ctx.frames:
+            root = root.frame_locator(frame)
+        scope = root.locator("body")
+    content = await _quick(scope.inner_text(timeout=500), default="")
+    return text.lower() in str(content).lower()
+
+
+async def _quick(awaitable: Awaitable[object], default: object = False) -> object:
+    """A look at the page now; a page between documents has nothing to show yet."""
+    try:
+        return await awaitable
+    except PlaywrightError as exc:
+        if "has been closed" in str(exc):
+            raise
+        return default
+
+
+async def _title(page: Page) -> str:
+    try:
+        return await page.title()
+    except PlaywrightError:
+        return ""
+
+
+def _short_url(url: str) -> str:
+    return public_url(url)
+
+
+async def _screenshot(ctx: StepContext) -> None:
+    step = ctx.step
+    assert isinstance(step, ScreenshotStep)
+    if ctx.folder is None:
+        return
+    path = ctx.folder.file(f"{step.screenshot.name}.png")
+    masks = [*ctx.masked_fields, ctx.page.locator("input[type=password]")]
+    await ctx.page.screenshot(
+        path=path, full_page=step.screenshot.full_page, mask=masks, timeout=ctx.ms()
+    )
+    ctx.screenshot = path
+
+
+_ACTIONS: dict[type[StepBase], Callable[[StepContext], Awaitable[None]]] = {
+    GotoStep: _goto,
+    ClickStep: _click,
+    FillStep: _fill,
+    SelectStep: _select,
+    CheckStep: _check,
+    UncheckStep: _check,
+    PressStep: _press,
+    HoverStep: _hover,
+    WaitStep: _wait,
+    ExpectStep: _expect,
+    ScreenshotStep: _screenshot,
+}
