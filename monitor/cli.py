@@ -14,9 +14,14 @@ import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor import __version__
-from monitor.errors import CheckoutMonitorError, JourneyError, Problem
+from monitor.errors import CheckoutMonitorError, ConfigError, JourneyError, Problem
+
+if TYPE_CHECKING:
+    from monitor.journey import Journey
+    from monitor.result import RunResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_JOURNEYS = "journeys"
@@ -47,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"checkout-monitor {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    _add_run(commands)
     _add_validate(commands)
     _add_schema(commands)
     _add_doctor(commands)
@@ -80,6 +86,132 @@ def _paths_argument(sub: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help=f"journey files or folders (default: {DEFAULT_JOURNEYS}/)",
     )
+
+
+# ---------------------------------------------------------------- run
+
+
+def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = _command(
+        commands,
+        "run",
+        "run journeys once, for CI or by hand",
+        """\
+        Runs each journey once in headless Chromium, shows each step as it happens, and ends
+        with a table: result, failure kind and step, duration, clicks, slowest page load.
+        Exit 0 when every journey passed within its budgets, 1 when any failed or broke a
+        budget, 2 for bad journey files or no usable browser.""",
+        """\
+        checkout-monitor run                                # every journey under journeys/
+        checkout-monitor run journeys/checkout.yaml --journey guest-checkout
+        checkout-monitor run --parallel 4 --junit junit.xml --json results.json
+        SHOP_URL=https://staging.example.com TEST_CARD=4242424242424242 checkout-monitor run""",
+        _run,
+    )
+    _paths_argument(sub)
+    sub.add_argument(
+        "--journey", action="append", metavar="NAME", help="run only this journey (repeatable)"
+    )
+    sub.add_argument(
+        "--parallel",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="journeys at a time, in one browser (default: 1)",
+    )
+    sub.add_argument("--json", type=Path, metavar="FILE", help="write results as JSON")
+    sub.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML for CI")
+    sub.add_argument(
+        "--artifacts",
+        type=Path,
+        metavar="DIR",
+        default=Path(os.environ.get("CHECKOUT_MONITOR_ARTIFACTS", "artifacts")),
+        help="where failure screenshots, HTML and traces go "
+        "(env CHECKOUT_MONITOR_ARTIFACTS; default: artifacts/)",
+    )
+    sub.add_argument(
+        "--trace",
+        choices=["on-failure", "always", "off"],
+        default="on-failure",
+        help="keep a Playwright trace (default: on-failure)",
+    )
+    sub.add_argument("--quiet", action="store_true", help="no per-step progress")
+    _browser_argument(sub)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _pick(journeys: list[Journey], names: list[str] | None) -> list[Journey]:
+    if not names:
+        return journeys
+    known = {j.name: j for j in journeys}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ConfigError(
+            f"no journey named {', '.join(repr(n) for n in unknown)}; "
+            f"known: {', '.join(sorted(known)) or 'none'}"
+        )
+    return [known[n] for n in dict.fromkeys(names)]
+
+
+def _run(args: argparse.Namespace) -> int:
+    from monitor.loader import load_journeys
+
+    journeys = _pick(load_journeys(_journey_paths(args), env=os.environ), args.journey)
+    return run_and_report(journeys, args)
+
+
+def run_and_report(journeys: list[Journey], args: argparse.Namespace) -> int:
+    """Run journeys once with progress, a summary and the reports asked for; the exit code."""
+    import asyncio
+
+    from rich.console import Console
+
+    from monitor.browser import find_browser
+    from monitor.console import Progress, print_summary
+    from monitor.session import run_journeys
+
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+    found = find_browser(args.browser_path)
+    progress = Progress(console, quiet=args.quiet)
+    pace = f"{args.parallel} at a time" if args.parallel > 1 else "one at a time"
+    count = f"{len(journeys)} journey{'s' * (len(journeys) != 1)}"
+    console.print(f"Running {count} in {found.path} ({pace})")
+    results = asyncio.run(
+        run_journeys(
+            journeys,
+            found,
+            parallel=args.parallel,
+            artifacts_dir=args.artifacts,
+            trace=args.trace,
+            on_step=progress.step,
+            on_result=progress.result,
+        )
+    )
+    print_summary(console, results)
+    _write_reports(args, results)
+    return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
+
+
+def _write_reports(args: argparse.Namespace, results: list[RunResult]) -> None:
+    from monitor.report import markdown_summary, write_json, write_junit
+
+    if args.json:
+        write_json(args.json, results)
+    if args.junit:
+        write_junit(args.junit, results)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as out:
+            out.write(markdown_summary(results))
 
 
 # ---------------------------------------------------------------- validate

@@ -251,9 +251,10 @@ async def checkout_submit(request: web.Request) -> web.Response:
     raise _redirect("/payment")
 
 
-def _payment_page(request: web.Request, session: Session, error: str = "") -> web.Response:
+def _payment_page(request: web.Request, session: Session) -> web.Response:
     if session.details is None:
         raise _redirect("/checkout")
+    notice, session.payment_notice = session.payment_notice or "", None
     if session.payment_reference is None:
         session.payment_reference = f"chk_{secrets.token_hex(8)}"
     summary = _summary(request, session, session.details.delivery)
@@ -266,7 +267,7 @@ def _payment_page(request: web.Request, session: Session, error: str = "") -> we
         }
     )
     frame_url = f"{request.app[PROVIDER_URL]}/elements?{query}"
-    body = payment_body(summary, session.details, frame_url, error)
+    body = payment_body(summary, session.details, frame_url, notice)
     return _page(request, "Payment", body, script=PAYMENT_SCRIPT)
 
 
@@ -305,7 +306,8 @@ async def payment_complete(request: web.Request) -> web.Response:
         or found.get("reference") != session.payment_reference
         or found.get("amount") != summary.total_cents
     ):
-        return _payment_page(request, session, PAYMENT_CHECK_FAILED)
+        session.payment_notice = PAYMENT_CHECK_FAILED
+        raise _redirect("/payment")
     card = found.get("card")
     card_text = (
         f"{card.get('brand')} ending in {card.get('last4')}" if isinstance(card, dict) else "Card"

@@ -77,7 +77,7 @@ def validate_checkout(form: Mapping[str, str]) -> tuple[CheckoutDetails | None, 
     else:
         choice = form.get(delivery.choice_id, "").strip()
         if choice not in delivery.choices:
-            errors[delivery.choice_id] = f"{delivery.choice_label}"
+            errors[delivery.choice_id] = f"{delivery.choice_label}: choose one of the options"
     if errors or delivery is None:
         return None, errors
     details = CheckoutDetails(
@@ -100,6 +100,8 @@ class Session:
     details: CheckoutDetails | None = None
     # Ties a payment at the provider to this checkout; renewed after each order.
     payment_reference: str | None = None
+    # Shown once on the payment page after a payment the shop could not confirm.
+    payment_notice: str | None = None
 
 
 class SessionStore:
