@@ -54,6 +54,8 @@ class Observation:
 
     step: FailedStep | None = None  # None when every step passed
     payment_step: int | None = None  # index of the payment step, once it was started
+    payment_step_name: str = ""
+    document_step: tuple[int, str] | None = None  # the step that loaded the current page
     confirms_order: bool = False  # the journey has a step that confirms the order
     order_confirmed: bool = False
     document_status: int | None = None  # status of the page the shopper was looking at
@@ -87,8 +89,9 @@ def classify(seen: Observation) -> Failure | None:
             )
         return None
 
-    def failure(kind: FailureKind, why: str) -> Failure:
-        return Failure(kind, step.name, step.index, f"step '{step.name}': {why}")
+    def failure(kind: FailureKind, why: str, at: tuple[int, str] | None = None) -> Failure:
+        index, name = at or (step.index, step.name)
+        return Failure(kind, name, index, f"step '{name}': {why}")
 
     problem = step.problem
     if problem.kind == "monitor":
@@ -97,35 +100,37 @@ def classify(seen: Observation) -> Failure | None:
         )
     if problem.kind == "navigation" and problem.net_error:
         return failure(FailureKind.SITE_UNREACHABLE, f"{problem.net_error} ({problem.message})")
+    pay_at = (seen.payment_step, seen.payment_step_name) if seen.payment_step is not None else None
     status = seen.document_status
     page = f" at {seen.document_url}" if seen.document_url else ""
+    shown_at = seen.document_step  # a bad page is the fault of the step that led to it
     if status is not None and status >= 500:
-        return failure(FailureKind.ERROR_PAGE, f"the page answered HTTP {status}{page}")
+        return failure(FailureKind.ERROR_PAGE, f"the page answered HTTP {status}{page}", shown_at)
     if seen.error_text:
-        return failure(FailureKind.ERROR_PAGE, f"error page shown{page}: '{seen.error_text}'")
+        why = f"error page shown{page}: '{seen.error_text}'"
+        return failure(FailureKind.ERROR_PAGE, why, shown_at)
     if status is not None and status >= 400:
-        return failure(FailureKind.HTTP_ERROR, f"the page answered HTTP {status}{page}")
+        return failure(FailureKind.HTTP_ERROR, f"the page answered HTTP {status}{page}", shown_at)
     paid = seen.payment_step is not None and step.index >= seen.payment_step
     if paid:
         if seen.declined_text:
-            return failure(FailureKind.PAYMENT_DECLINED, f"card declined: '{seen.declined_text}'")
+            why = f"card declined: '{seen.declined_text}'"
+            return failure(FailureKind.PAYMENT_DECLINED, why, pay_at)
         if seen.payment_api_errors:
-            return failure(
-                FailureKind.PAYMENT_ERROR,
-                "payment failed: " + "; ".join(seen.payment_api_errors[:3]),
-            )
+            why = "payment failed: " + "; ".join(seen.payment_api_errors[:3])
+            return failure(FailureKind.PAYMENT_ERROR, why, pay_at)
         if seen.payment_pending:
-            return failure(
-                FailureKind.PAYMENT_ERROR,
-                "payment never answered: " + "; ".join(seen.payment_pending[:3]),
-            )
+            why = "payment never answered: " + "; ".join(seen.payment_pending[:3])
+            return failure(FailureKind.PAYMENT_ERROR, why, pay_at)
     if problem.kind == "unusable":
         words = UNUSABLE_WORDS.get(problem.unusable or "unknown", UNUSABLE_WORDS["unknown"])
         return failure(FailureKind.ELEMENT_UNUSABLE, f"{problem.target or 'the target'} {words}")
     if paid and seen.payment_step is not None and step.index > seen.payment_step:
         if seen.payment_requests_ok == 0:
             cause = f": uncaught error: {seen.page_errors[0]}" if seen.page_errors else ""
-            return failure(FailureKind.PAYMENT_ERROR, f"paying sent no payment request{cause}")
+            return failure(
+                FailureKind.PAYMENT_ERROR, f"paying sent no payment request{cause}", pay_at
+            )
         if seen.confirms_order and not seen.order_confirmed:
             return failure(
                 FailureKind.ORDER_UNCONFIRMED,

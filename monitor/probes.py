@@ -58,8 +58,14 @@ INIT_SCRIPT = """
   watch('event', (e) => {
     if (e.interactionId) vitals.inp = Math.max(vitals.inp || 0, e.duration);
   }, { durationThreshold: 16 });
+  const painted = () => new Promise((done) => {
+    // LCP is reported once a frame is presented; give the page one frame (at most 100 ms).
+    const timer = setTimeout(done, 100);
+    requestAnimationFrame(() => setTimeout(() => { clearTimeout(timer); done(); }, 0));
+  });
   Object.defineProperty(window, '__checkoutMonitor', { enumerable: false, value: {
-    snapshot() {
+    async snapshot() {
+      if (vitals.lcp === null && document.visibilityState === 'visible') await painted();
       const nav = performance.getEntriesByType('navigation')[0];
       return {
         origin: performance.timeOrigin, url: location.href,
@@ -239,6 +245,7 @@ class Recorder:
     last_document_status: int | None = None
     last_document_url: str = ""
     last_document_error: str | None = None
+    last_document_step: tuple[int, str] | None = None
     page_errors_by_step: dict[int, list[str]] = field(default_factory=dict)
 
     def attach(self) -> None:
@@ -276,6 +283,7 @@ class Recorder:
         if self._is_top_document(request):
             self.last_document_status = status
             self.last_document_url = self._url(request.url)
+            self.last_document_step = (self.step_index, self.step)
         if status >= 400 and len(self.http_errors) < MAX_RECORDED:
             self.http_errors.append(
                 HttpError(self._url(request.url), status, kind, request.method, self.step)

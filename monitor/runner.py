@@ -149,6 +149,9 @@ class _Play:
         if problem is None or problem.kind != "monitor":
             await _settle(page, deadline, self.clock)
             self.recorder.note_snapshot(await page_snapshot(page))
+        if problem is None and (status := self._error_status_now(index)) is not None:
+            # The shopper is looking at an error page: no need to wait for the next step.
+            problem = Problem("assertion", f"the page answered HTTP {status}")
         clicks = context.clicks
         self.clicks += clicks
         self.actions += context.actions
@@ -174,6 +177,15 @@ class _Play:
 
     def clock(self) -> float:
         return self.runner.clock()
+
+    def _error_status_now(self, index: int) -> int | None:
+        recorder = self.recorder
+        assert recorder is not None
+        status = recorder.last_document_status
+        step = recorder.last_document_step
+        if status is not None and status >= 400 and step is not None and step[0] == index:
+            return status
+        return None
 
     async def _act_watching(self, context: StepContext) -> Problem | None:
         """Run the step; meanwhile, look for error or declined text so a failure is seen when
@@ -252,9 +264,14 @@ class _Play:
                 declined = await find_visible_text(page, list(payment.declined_text))
                 api_errors, good = recorder.answers_since(self.payment_step)
                 pending = recorder.pending_since(self.payment_step)
+        pay_name = (
+            self.journey.steps[self.payment_step].label() if self.payment_step is not None else ""
+        )
         return Observation(
             step=failed,
             payment_step=self.payment_step,
+            payment_step_name=pay_name,
+            document_step=recorder.last_document_step,
             confirms_order=any(s.confirms_order for s in self.journey.steps),
             order_confirmed=self.confirmed,
             document_status=recorder.last_document_status if failed else None,
@@ -264,9 +281,17 @@ class _Play:
             payment_api_errors=tuple(api_errors),
             payment_pending=tuple(pending),
             payment_requests_ok=good,
-            page_errors=tuple(recorder.page_errors_by_step.get(failed.index, [])) if failed else (),
+            page_errors=tuple(self._page_errors_since(failed)),
             budgets_exceeded=tuple(self._budgets_exceeded()) if failed is None else (),
         )
+
+    def _page_errors_since(self, failed: FailedStep | None) -> list[str]:
+        """Uncaught errors of the failing step, or since paying when it failed after that."""
+        if failed is None or self.recorder is None:
+            return []
+        first = min(failed.index, self.payment_step if self.payment_step is not None else 10**6)
+        by_step = self.recorder.page_errors_by_step
+        return [text for index in sorted(by_step) if index >= first for text in by_step[index]]
 
     def _budgets_exceeded(self) -> list[str]:
         budgets = self.journey.budgets

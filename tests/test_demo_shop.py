@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
+import inspect
 import json
 import re
 import signal
@@ -14,7 +16,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -52,6 +55,7 @@ CHECKOUT_FORM = {
     "delivery-window": "12:00-17:00",
 }
 GOOD_CARD = "4242 4242 4242 4242"
+TEST_TIMEOUT_S = 30
 
 
 # --- fault names (pure) ----------------------------------------------------------------------
@@ -193,18 +197,31 @@ def test_checkout_validation_names_every_wrong_field() -> None:
 # --- a running shop --------------------------------------------------------------------------
 
 
-@pytest.fixture
-async def demo() -> AsyncIterator[DemoShop]:
-    shop = await start_demo_shop()
-    yield shop
-    await shop.close()
+def with_shop(test: Callable[..., Awaitable[None]]) -> Callable[..., None]:
+    """Run an async test against a fresh shop (``demo``) with a cookie-keeping client (``http``).
 
+    The test runs on its own event loop in a worker thread: the session's sync Playwright keeps
+    an event loop marked as running on the main thread, where no other loop may then run.
+    """
+    signature = inspect.signature(test)
+    params = [p for name, p in signature.parameters.items() if name not in ("demo", "http")]
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    jar = aiohttp.CookieJar(unsafe=True)  # cookies for 127.0.0.1
-    async with aiohttp.ClientSession(cookie_jar=jar) as session:
-        yield session
+    async def scenario(kwargs: dict[str, object]) -> None:
+        demo = await start_demo_shop()
+        try:
+            jar = aiohttp.CookieJar(unsafe=True)  # cookies for 127.0.0.1
+            async with aiohttp.ClientSession(cookie_jar=jar) as http:
+                await asyncio.wait_for(test(demo=demo, http=http, **kwargs), TEST_TIMEOUT_S)
+        finally:
+            await demo.close()
+
+    @functools.wraps(test)
+    def run(**kwargs: object) -> None:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shop-test") as pool:
+            pool.submit(asyncio.run, scenario(kwargs)).result()
+
+    run.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    return run
 
 
 async def get(http: aiohttp.ClientSession, url: str) -> tuple[int, str]:
@@ -263,6 +280,7 @@ async def complete(http: aiohttp.ClientSession, demo: DemoShop, payment_id: str)
         return response.url.path, await response.text()
 
 
+@with_shop
 async def test_home_lists_every_product_with_its_image_and_price(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -275,6 +293,7 @@ async def test_home_lists_every_product_with_its_image_and_price(
     assert "€89.00" in page
 
 
+@with_shop
 async def test_product_page_shows_what_a_shopper_needs_to_decide(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -291,6 +310,7 @@ async def test_product_page_shows_what_a_shopper_needs_to_decide(
     assert 'id="add-to-cart" data-testid="add-to-cart"' in page
 
 
+@with_shop
 async def test_product_images_are_real_svg_pictures(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -300,6 +320,7 @@ async def test_product_images_are_real_svg_pictures(
         assert (await response.text()).startswith('<svg xmlns="http://www.w3.org/2000/svg"')
 
 
+@with_shop
 async def test_an_unknown_page_gets_the_shops_own_404(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -307,6 +328,7 @@ async def test_an_unknown_page_gets_the_shops_own_404(
     assert status == 404 and "Page not found" in page and "Summit Outfitters" in page
 
 
+@with_shop
 async def test_cart_keeps_quantities_line_totals_and_total(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -325,6 +347,7 @@ async def test_cart_keeps_quantities_line_totals_and_total(
     assert "Merino Base Tee" not in page and "Cart (1)" in page
 
 
+@with_shop
 async def test_checkout_without_a_cart_goes_back_to_the_cart(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -333,6 +356,7 @@ async def test_checkout_without_a_cart_goes_back_to_the_cart(
         assert "Your cart is empty" in await response.text()
 
 
+@with_shop
 async def test_checkout_shows_every_problem_and_escapes_what_was_typed(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -356,6 +380,7 @@ async def test_checkout_shows_every_problem_and_escapes_what_was_typed(
         ("parcel-locker", "locker-location", "Central Station locker", "€2.90"),
     ],
 )
+@with_shop
 async def test_a_paid_order_is_confirmed_with_its_number_items_delivery_and_total(
     demo: DemoShop,
     http: aiohttp.ClientSession,
@@ -381,6 +406,7 @@ async def test_a_paid_order_is_confirmed_with_its_number_items_delivery_and_tota
     assert "Your cart is empty" in cart_page
 
 
+@with_shop
 async def test_a_3d_secure_card_pays_only_after_authentication(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -398,6 +424,7 @@ async def test_a_3d_secure_card_pays_only_after_authentication(
     assert path.startswith("/order/") and "Thank you for your order" in page
 
 
+@with_shop
 async def test_declined_and_failing_cards_are_answered_like_a_processor(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -411,6 +438,7 @@ async def test_declined_and_failing_cards_are_answered_like_a_processor(
     assert not demo.orders
 
 
+@with_shop
 async def test_an_order_page_is_only_shown_to_the_shopper_who_placed_it(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -421,6 +449,7 @@ async def test_an_order_page_is_only_shown_to_the_shopper_who_placed_it(
     assert status == 404
 
 
+@with_shop
 async def test_the_card_form_refuses_a_malformed_payment_link(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -438,6 +467,7 @@ async def timed_get(http: aiohttp.ClientSession, url: str) -> tuple[float, int, 
 
 
 @pytest.mark.parametrize("route", ["/checkout", "/product/trail-runner", "/api/pay"])
+@with_shop
 async def test_slow_delays_only_its_route(
     demo: DemoShop, http: aiohttp.ClientSession, route: str
 ) -> None:
@@ -464,6 +494,7 @@ async def test_slow_delays_only_its_route(
         (504, "504 Gateway Time-out"),
     ],
 )
+@with_shop
 async def test_status_answers_with_an_nginx_error_page(
     demo: DemoShop, http: aiohttp.ClientSession, code: int, title: str
 ) -> None:
@@ -476,6 +507,7 @@ async def test_status_answers_with_an_nginx_error_page(
     assert status == 200
 
 
+@with_shop
 async def test_status_on_the_payment_api_fails_the_payment(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -486,6 +518,7 @@ async def test_status_on_the_payment_api_fails_the_payment(
         assert response.status == 502 and "Bad Gateway" in await response.text()
 
 
+@with_shop
 async def test_soft_error_is_a_200_page_saying_something_went_wrong(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -494,6 +527,7 @@ async def test_soft_error_is_a_200_page_saying_something_went_wrong(
     assert status == 200 and "Something went wrong" in page and "€89.00" not in page
 
 
+@with_shop
 async def test_js_error_on_the_payment_page_breaks_the_card_form_script_too(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -507,6 +541,7 @@ async def test_js_error_on_the_payment_page_breaks_the_card_form_script_too(
     assert statement not in home
 
 
+@with_shop
 async def test_decline_all_declines_even_the_good_card(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -516,6 +551,7 @@ async def test_decline_all_declines_even_the_good_card(
     assert (status, body["status"], body["message"]) == (402, "declined", "Your card was declined.")
 
 
+@with_shop
 async def test_payment_error_makes_the_processor_answer_500(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -525,6 +561,7 @@ async def test_payment_error_makes_the_processor_answer_500(
     assert status == 500 and body["message"].startswith("Payment could not be processed")
 
 
+@with_shop
 async def test_payment_hang_never_answers_until_the_shop_closes(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -551,6 +588,7 @@ async def test_payment_hang_never_answers_until_the_shop_closes(
         ("offscreen-mobile", "@media (max-width: 480px)"),
     ],
 )
+@with_shop
 async def test_pay_button_faults_change_the_card_form(
     demo: DemoShop, http: aiohttp.ClientSession, mode: str, marker: str
 ) -> None:
@@ -562,6 +600,7 @@ async def test_pay_button_faults_change_the_card_form(
     assert marker in broken
 
 
+@with_shop
 async def test_no_confirmation_takes_the_money_but_never_confirms(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -573,6 +612,7 @@ async def test_no_confirmation_takes_the_money_but_never_confirms(
     assert len(demo.orders) == 1  # the shop did take the order
 
 
+@with_shop
 async def test_broken_images_answer_404_while_pages_still_point_at_them(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -583,6 +623,7 @@ async def test_broken_images_answer_404_while_pages_still_point_at_them(
     assert status == 404
 
 
+@with_shop
 async def test_price_mismatch_makes_the_cart_total_disagree_with_the_price(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -592,6 +633,7 @@ async def test_price_mismatch_makes_the_cart_total_disagree_with_the_price(
     assert "€178.00" not in page and "€198.00" in page
 
 
+@with_shop
 async def test_slow_script_holds_a_third_party_tag_on_every_page(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -607,6 +649,7 @@ async def test_slow_script_holds_a_third_party_tag_on_every_page(
 # --- the fault admin API ---------------------------------------------------------------------
 
 
+@with_shop
 async def test_fault_api_lists_active_faults_and_every_available_one(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -618,6 +661,7 @@ async def test_fault_api_lists_active_faults_and_every_available_one(
     assert all(item["description"] and item["example"] for item in listing["available"])
 
 
+@with_shop
 async def test_fault_api_adds_replaces_and_removes_faults(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:
@@ -638,6 +682,7 @@ async def test_fault_api_adds_replaces_and_removes_faults(
 @pytest.mark.parametrize(
     "body", [{"faults": ["decline-all", "teleport"]}, {"faults": "decline-all"}, "not json"]
 )
+@with_shop
 async def test_fault_api_rejects_bad_requests_with_400_and_the_valid_names(
     demo: DemoShop, http: aiohttp.ClientSession, body: object
 ) -> None:
@@ -652,6 +697,7 @@ async def test_fault_api_rejects_bad_requests_with_400_and_the_valid_names(
     assert demo.faults.names() == []
 
 
+@with_shop
 async def test_route_faults_never_block_the_fault_api(
     demo: DemoShop, http: aiohttp.ClientSession
 ) -> None:

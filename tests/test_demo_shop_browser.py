@@ -221,7 +221,7 @@ def test_a_hanging_payment_leaves_the_shopper_waiting(shop: DemoShopThread, page
 @pytest.mark.parametrize(
     ("mode", "reason"),
     [
-        ("hidden", "element is not visible"),
+        ("hidden", "waiting for"),  # display: none leaves no button with that role at all
         ("disabled", "element is not enabled"),
         ("covered", "intercepts pointer events"),
     ],
@@ -233,6 +233,7 @@ def test_a_broken_pay_button_cannot_be_pressed(
     shopper = Shopper(page, shop)
     shopper.jump_to_payment()
     shopper.fill_card()
+    expect(shopper.card_form.locator("#pay-button")).to_be_attached()
     with pytest.raises(PlaywrightTimeoutError, match=reason):
         shopper.pay_now(timeout=UNUSABLE_MS)
 
@@ -268,7 +269,8 @@ def test_a_js_error_on_the_payment_page_makes_pay_now_do_nothing(
     with pytest.raises(PlaywrightTimeoutError):
         page.wait_for_url(CONFIRMATION, timeout=UNUSABLE_MS)
     assert payments == []
-    assert any("shopAnalytics" in error for error in errors), errors
+    # One uncaught error from the shop's page, one from the card form inside it.
+    assert errors == ["Cannot read properties of undefined (reading 'init')"] * 2
     expect(shopper.card_form.locator("#payment-status")).to_have_text("")
 
 
