@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_JOURNEYS = "journeys"
+DEMO_JOURNEYS = Path(__file__).parent / "demo" / "journeys"
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"checkout-monitor {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    _add_demo(commands)
     _add_run(commands)
     _add_validate(commands)
     _add_schema(commands)
@@ -86,6 +88,94 @@ def _paths_argument(sub: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help=f"journey files or folders (default: {DEFAULT_JOURNEYS}/)",
     )
+
+
+# ---------------------------------------------------------------- demo
+
+DEMO_FAULT = "pay-button=covered"
+
+
+def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = _command(
+        commands,
+        "demo",
+        "see it work: run the bundled demo shop's journeys against it",
+        f"""\
+        Starts the bundled demo shop (and its payment provider) on free ports on 127.0.0.1,
+        runs its journeys once in headless Chromium with the same output as `run`, then runs
+        the guest checkout again with a fault switched on ({DEMO_FAULT}: a cookie banner
+        covers the pay button) to show how a broken checkout is reported.
+        Exit 0 when the healthy shop passed and the broken one was caught.""",
+        """\
+        checkout-monitor demo
+        checkout-monitor demo --fault decline-all        # see a different failure
+        checkout-monitor demo --fault slow:/checkout=2500 --fault broken-images""",
+        _demo,
+    )
+    sub.add_argument(
+        "--fault",
+        action="append",
+        metavar="NAME",
+        help=f"fault for the second run (repeatable; default: {DEMO_FAULT}); "
+        "`checkout-monitor demo-shop --list-faults` lists them",
+    )
+    sub.add_argument(
+        "--artifacts",
+        type=Path,
+        default=Path("artifacts"),
+        metavar="DIR",
+        help="where failure screenshots, HTML and traces go (default: artifacts/)",
+    )
+    sub.add_argument(
+        "--trace",
+        choices=["on-failure", "always", "off"],
+        default="on-failure",
+        help=argparse.SUPPRESS,
+    )
+    sub.add_argument("--quiet", action="store_true", help="no per-step progress")
+    _browser_argument(sub)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from monitor.demo import DemoShopThread, FaultError, parse_fault
+    from monitor.loader import load_journeys
+
+    faults = args.fault or [DEMO_FAULT]
+    for name in faults:
+        try:
+            parse_fault(name)
+        except FaultError as exc:
+            raise ConfigError(str(exc)) from None
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+    args.parallel, args.json, args.junit = 1, None, None
+    with DemoShopThread() as shop:
+        console.print(
+            f"[bold]Demo shop[/bold] at {shop.url} (payment provider at {shop.provider_url})\n"
+        )
+        journeys = load_journeys([DEMO_JOURNEYS], env={**os.environ, "SHOP_URL": shop.url})
+        healthy = run_and_report(journeys, args)
+        guest = [j for j in journeys if j.name == "demo-guest-checkout"]
+        shop.set_faults(faults)
+        console.print(
+            f"\n[bold]Now the guest checkout with the fault {', '.join(faults)}[/bold]"
+            " switched on:\n"
+        )
+        broken = run_and_report([guest[0].model_copy(update={"timeout": 5.0})], args)
+    console.print(_next_steps())
+    return EXIT_OK if healthy == EXIT_OK and broken == EXIT_FAILED else EXIT_FAILED
+
+
+def _next_steps() -> str:
+    return textwrap.dedent("""
+        [bold]What next[/bold]
+          checkout-monitor demo --fault decline-all      another fault (see demo-shop --help)
+          checkout-monitor demo-shop --port 8080         the demo shop alone, to explore at
+                                                         http://127.0.0.1:8080 and to aim
+          checkout-monitor run                           the journeys in journeys/ at it
+          checkout-monitor validate                      check journey files
+        Write journeys for your own shop: see README.md and examples/.""")
 
 
 # ---------------------------------------------------------------- run

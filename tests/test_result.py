@@ -1,0 +1,48 @@
+"""Result data: safe URLs, masked secrets, the JSON form."""
+
+from __future__ import annotations
+
+import json
+
+from monitor.result import Failure, FailureKind, RunResult, mask, public_url
+
+
+def test_public_url_drops_query_fragment_and_credentials() -> None:
+    assert public_url("https://user:pw@shop.example:8443/cart?session=abc#top") == (
+        "https://shop.example:8443/cart"
+    )
+    assert public_url("data:image/png;base64,AAAA") == "data:"
+
+
+def test_mask_hides_secrets_in_every_common_form() -> None:
+    card = "4242424242424242"
+    text = f"typed {card}, shown as 4242 4242 4242 4242 and 4242-4242-4242-4242"
+    assert "4242" not in mask(text, (card,))
+    assert mask("password hunter22!", ("hunter22!",)) == "password ***"
+    assert mask("nothing", ()) == "nothing"
+
+
+def test_result_json_has_the_fields_ci_reads() -> None:
+    result = RunResult(
+        journey="checkout",
+        site="shop",
+        device="Desktop Chrome",
+        started_at=1.0,
+        duration_seconds=2.5,
+        passed=False,
+        failure=Failure(FailureKind.PAYMENT_DECLINED, "pay", 5, "step 'pay': card declined"),
+    )
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["name"] == "checkout"
+    assert (data["failure_kind"], data["failed_step"]) == ("payment_declined", "pay")
+    for key in (
+        "passed",
+        "duration_seconds",
+        "clicks",
+        "steps",
+        "page_loads",
+        "http_errors",
+        "console_errors",
+        "artifacts",
+    ):
+        assert key in data
