@@ -492,7 +492,7 @@ def _add_demo_shop(commands: argparse._SubParsersAction[argparse.ArgumentParser]
 def _demo_shop(args: argparse.Namespace) -> int:
     from monitor.demo.__main__ import main as demo_shop_main
 
-    return int(demo_shop_main(list(args.rest)))
+    return int(demo_shop_main(list(args.rest), prog="checkout-monitor demo-shop"))
 
 
 # ---------------------------------------------------------------- main

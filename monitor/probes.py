@@ -133,24 +133,34 @@ def locate(root: Page | Frame, target: Target, frames: tuple[str, ...] = ()) -> 
     return found.nth(target.nth) if target.nth is not None else found.first
 
 
-def locate_all(root: Page | Frame, target: Target, frames: tuple[str, ...] = ()) -> Locator:
-    """Every element matching a target, visible or not."""
+def locate_all(
+    root: Page | Frame, target: Target, frames: tuple[str, ...] = (), include_hidden: bool = False
+) -> Locator:
+    """Every element matching a target; with include_hidden, also those hidden from ARIA."""
     scope: Page | Frame | FrameLocator = root
     for frame in (*frames, *target.frames):
         scope = scope.frame_locator(frame)
-    found = _base_locator(scope, target)
+    found = _base_locator(scope, target, include_hidden)
     return found.filter(has_text=target.has_text) if target.has_text is not None else found
 
 
 def locate_any(root: Page | Frame, target: Target, frames: tuple[str, ...] = ()) -> Locator:
-    """Like `locate` but also matching hidden elements: for saying why one is unusable."""
-    found = locate_all(root, target, frames)
+    """Like `locate` but also matching hidden elements: for saying why one is unusable.
+    (A `display: none` button has no ARIA role, so a role lookup must include hidden ones.)"""
+    found = locate_all(root, target, frames, include_hidden=True)
     return found.nth(target.nth) if target.nth is not None else found.first
 
 
-def _base_locator(scope: Page | Frame | FrameLocator, t: Target) -> Locator:
+def _base_locator(
+    scope: Page | Frame | FrameLocator, t: Target, include_hidden: bool = False
+) -> Locator:
     if t.role is not None:
-        return scope.get_by_role(t.role, name=t.name, exact=t.exact)  # type: ignore[arg-type]
+        return scope.get_by_role(
+            t.role,  # type: ignore[arg-type]
+            name=t.name,
+            exact=t.exact,
+            include_hidden=include_hidden or None,
+        )
     if t.text is not None:
         return scope.get_by_text(t.text, exact=t.exact)
     if t.label is not None:

@@ -25,15 +25,17 @@ ROOT = Path(__file__).resolve().parent.parent
 pytest_plugins = ["shop_fixtures"]
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: sync Playwright keeps an event loop running on the main thread
+# while it lives, and pytest-asyncio / aiohttp tests in other modules need that loop free.
+@pytest.fixture(scope="module")
 def playwright_sync() -> Iterator[Playwright]:
     with sync_playwright() as pw:
         yield pw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_sync: Playwright) -> Iterator[Browser]:
-    """The discovered Chromium, launched once for the whole session."""
+    """The discovered Chromium, launched once per test module."""
     chromium = playwright_sync.chromium.launch(**launch_options(find_browser()))
     yield chromium
     chromium.close()

@@ -6,6 +6,7 @@ kind at the right step, and the healthy shop passes.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -175,7 +176,10 @@ def test_fewer_clicks_than_needed_is_over_budget(
 
 
 def test_unreachable_site_is_site_unreachable(journey_runner: JourneyRunner) -> None:
-    journey = load_journey(GUEST, {"SHOP_URL": "http://127.0.0.1:9"})
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    journey = load_journey(GUEST, {"SHOP_URL": f"http://127.0.0.1:{port}"})
 
     result = journey_runner.run(journey)
 

@@ -127,6 +127,13 @@ var message = __MESSAGE__;
 window.parent.postMessage(message, message.shopOrigin);
 """
 
+# The bank's page replaces the card form inside the frame: size the frame to it, as the form does.
+_RESIZE_SCRIPT = """
+var shopOrigin = __ORIGIN__;
+window.parent.postMessage({source: 'demopay', type: 'resize',
+  height: document.querySelector('main').offsetHeight + 16}, shopOrigin);
+"""
+
 
 @dataclass(frozen=True)
 class PaymentContext:
@@ -202,20 +209,22 @@ def card_form_page(
     return _document("DemoPay card payment", body, style, script)
 
 
-def challenge_page(payment_id: str, amount: str, merchant: str) -> str:
+def challenge_page(payment_id: str, amount: str, shop_origin: str) -> str:
     """A bank's 3-D Secure check, as it appears inside the card form's frame."""
+    script = page_script(_RESIZE_SCRIPT.replace("__ORIGIN__", js_literal(shop_origin)), False)
     return _document(
         "Confirm your payment",
         f"""<p class="bank">Demo Bank · Secure check</p>
 <h1>Confirm your payment</h1>
 <p>Your bank asks you to confirm a payment of <strong>{esc(amount)}</strong>
-  to {esc(merchant)}.</p>
+  to {esc(shop_origin)}.</p>
 <form method="post" action="/3ds/{esc(payment_id)}/complete">
   <button type="submit" class="primary" id="complete-authentication"
     data-testid="complete-authentication">Complete authentication</button></form>
 <form method="post" action="/3ds/{esc(payment_id)}/fail">
   <button type="submit" class="secondary" id="fail-authentication"
     data-testid="fail-authentication">Fail authentication</button></form>""",
+        script=script,
     )
 
 

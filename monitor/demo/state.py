@@ -7,7 +7,7 @@ browser context, so a fresh session, every run) cannot grow it without limit.
     >>> session = sessions.create()
     >>> session.cart[("trail-runner", "42")] = 1
     >>> sessions.get(session.id) is session, sessions.get("forged") is None
-    (True, None)
+    (True, True)
 """
 
 from __future__ import annotations
