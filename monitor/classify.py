@@ -39,6 +39,7 @@ class Problem:
     unusable: str | None = None  # a key of UNUSABLE_WORDS, with kind "unusable"
     target: str = ""  # "button 'Pay now'"
     net_error: str | None = None  # net::ERR_CONNECTION_REFUSED, with kind "navigation"
+    detail: str = ""  # what covers a covered element: "div#consent-overlay"
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,8 @@ def classify(seen: Observation) -> Failure | None:
             return failure(FailureKind.PAYMENT_ERROR, why, pay_at)
     if problem.kind == "unusable":
         words = UNUSABLE_WORDS.get(problem.unusable or "unknown", UNUSABLE_WORDS["unknown"])
+        if problem.unusable == "covered" and problem.detail:
+            words = f"is covered by {problem.detail}"
         return failure(FailureKind.ELEMENT_UNUSABLE, f"{problem.target or 'the target'} {words}")
     if paid and seen.payment_step is not None and step.index > seen.payment_step:
         if seen.payment_requests_ok == 0:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor import __version__
-from monitor.errors import CheckoutMonitorError, ConfigError, JourneyError, Problem
+from monitor.errors import BrowserError, CheckoutMonitorError, ConfigError, JourneyError, Problem
 
 if TYPE_CHECKING:
     from monitor.journey import Journey
@@ -270,25 +270,49 @@ def run_and_report(journeys: list[Journey], args: argparse.Namespace) -> int:
     from monitor.session import run_journeys
 
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
-    found = find_browser(args.browser_path)
+    try:
+        found = find_browser(args.browser_path)
+    except BrowserError as exc:
+        _report_no_browser(args, journeys, exc)
+        raise
     progress = Progress(console, quiet=args.quiet)
     pace = f"{args.parallel} at a time" if args.parallel > 1 else "one at a time"
     count = f"{len(journeys)} journey{'s' * (len(journeys) != 1)}"
     console.print(f"Running {count} in {found.path} ({pace})")
-    results = asyncio.run(
-        run_journeys(
-            journeys,
-            found,
-            parallel=args.parallel,
-            artifacts_dir=args.artifacts,
-            trace=args.trace,
-            on_step=progress.step,
-            on_result=progress.result,
-        )
+    work = run_journeys(
+        journeys,
+        found,
+        parallel=args.parallel,
+        artifacts_dir=args.artifacts,
+        trace=args.trace,
+        on_step=progress.step,
+        on_result=progress.result,
     )
+    try:
+        results = asyncio.run(work)
+    except BrowserError as exc:
+        _report_no_browser(args, journeys, exc)
+        raise
     print_summary(console, results)
     _write_reports(args, results)
     return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
+
+
+def _report_no_browser(args: argparse.Namespace, journeys: list[Journey], exc: Exception) -> None:
+    """Reports still get written, each journey a monitor_error: never a false green in CI."""
+    import time
+
+    from monitor.result import Failure, FailureKind
+    from monitor.result import RunResult as Result
+
+    reason = "monitor error (not the shop): no usable browser: " + str(exc).splitlines()[0]
+    failure = Failure(FailureKind.MONITOR_ERROR, None, None, reason)
+    now = time.time()
+    results = [
+        Result(j.name, j.site_label, j.device, now, 0.0, passed=False, failure=failure)
+        for j in journeys
+    ]
+    _write_reports(args, results)
 
 
 def _write_reports(args: argparse.Namespace, results: list[RunResult]) -> None:

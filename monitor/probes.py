@@ -95,7 +95,11 @@ DIAGNOSE_SCRIPT = """
   const x = r.left + r.width / 2, y = r.top + r.height / 2;
   if (x < 0 || y < 0 || x > window.innerWidth || y > window.innerHeight) return 'offscreen';
   const hit = document.elementFromPoint(x, y);
-  if (hit && hit !== el && !el.contains(hit) && !hit.contains(el)) return 'covered';
+  if (hit && hit !== el && !el.contains(hit) && !hit.contains(el)) {
+    const cover = hit.closest('[id]') || hit;
+    const name = cover.tagName.toLowerCase() + (cover.id ? '#' + cover.id : '');
+    return 'covered:' + name.slice(0, 80);
+  }
   return 'ok';
 }
 """
@@ -178,7 +182,8 @@ def _base_locator(
 
 
 async def diagnose(any_match: Locator, error_message: str) -> str:
-    """Why an action on a target failed: missing, hidden, disabled, covered, offscreen, ok."""
+    """Why an action on a target failed: missing, hidden, disabled, covered[:by], offscreen,
+    ok (usable now: it was only slow) or unknown."""
     try:
         if await any_match.count() == 0:
             return "missing"

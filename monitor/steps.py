@@ -125,7 +125,9 @@ async def _use(ctx: StepContext, target: Target, act: Act) -> None:
             raise StepFailed(
                 Problem("timeout", f"{described} not usable within {ctx.seconds():g}s")
             ) from exc
-        raise StepFailed(Problem("unusable", str(exc).splitlines()[0], why, described)) from exc
+        why, _, detail = why.partition(":")
+        message = f"covered by {detail}" if detail else str(exc).splitlines()[0]
+        raise StepFailed(Problem("unusable", message, why, described, detail=detail)) from exc
 
 
 async def _goto(ctx: StepContext) -> None:

@@ -135,3 +135,12 @@ def test_failed_expectation_before_paying_is_assertion_failed() -> None:
 def test_a_wait_that_runs_out_is_a_timeout() -> None:
     failure = classify(Observation(step=at(2, TIMEOUT)))
     assert failure is not None and failure.kind is FailureKind.TIMEOUT
+
+
+def test_a_covered_button_names_what_covers_it() -> None:
+    problem = Problem(
+        "unusable", "covered", "covered", "button 'Pay now'", detail="div#consent-overlay"
+    )
+    failure = classify(Observation(step=at(5, problem, "pay")))
+    assert failure is not None
+    assert failure.reason == "step 'pay': button 'Pay now' is covered by div#consent-overlay"

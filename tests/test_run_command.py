@@ -1,0 +1,159 @@
+"""`checkout-monitor run` as CI runs it: a real process, a real shop, real reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from monitor.demo import DemoShopThread
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+GUEST = str(ROOT / "journeys" / "demo-guest-checkout.yaml")
+DECLINED_CARD = "4000000000000002"
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", "run", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=180,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "140", **(env or {})},
+    )
+
+
+def test_passing_checkout_exits_0_with_reports(shop: DemoShopThread, tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    out = run_cli(
+        GUEST,
+        "--json",
+        str(tmp_path / "r.json"),
+        "--junit",
+        str(tmp_path / "j.xml"),
+        env={"SHOP_URL": shop.url, "GITHUB_STEP_SUMMARY": str(summary)},
+        cwd=tmp_path,
+    )
+
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "demo-guest-checkout ✓ 15/15 order confirmed" in out.stdout
+    assert "passed" in out.stdout and "slowest page load" in out.stdout
+    document = json.loads((tmp_path / "r.json").read_text())
+    (journey,) = document["journeys"]
+    for key in (
+        "name",
+        "passed",
+        "failure_kind",
+        "failed_step",
+        "duration_seconds",
+        "clicks",
+        "steps",
+        "page_loads",
+        "http_errors",
+        "console_errors",
+        "artifacts",
+    ):
+        assert key in journey
+    assert (journey["passed"], journey["failure_kind"], journey["clicks"]) == (True, None, 6)
+    assert len(journey["steps"]) == 15 and journey["page_loads"]
+    suite = ET.parse(tmp_path / "j.xml").getroot()
+    assert (suite.tag, suite.get("tests"), suite.get("failures")) == ("testsuite", "1", "0")
+    assert "✅" in summary.read_text()
+
+
+def test_failing_checkout_exits_1_and_junit_carries_the_reason(
+    shop: DemoShopThread, tmp_path: Path
+) -> None:
+    shop.set_faults(["decline-all"])
+    out = run_cli(
+        GUEST,
+        "--junit",
+        str(tmp_path / "j.xml"),
+        "--json",
+        str(tmp_path / "r.json"),
+        "--artifacts",
+        str(tmp_path / "art"),
+        env={"SHOP_URL": shop.url},
+    )
+
+    assert out.returncode == 1
+    failure = ET.parse(tmp_path / "j.xml").getroot().find("testcase/failure")
+    assert failure is not None
+    assert failure.get("type") == "payment_declined"
+    assert failure.get("message") == "step 'pay': card declined: 'Your card was declined'"
+    journey = json.loads((tmp_path / "r.json").read_text())["journeys"][0]
+    assert (journey["failure_kind"], journey["failed_step"]) == ("payment_declined", "pay")
+    assert Path(journey["artifacts"]["trace"]).is_file()
+
+
+def test_no_browser_exits_2_and_never_reports_a_pass(shop: DemoShopThread, tmp_path: Path) -> None:
+    out = run_cli(
+        GUEST,
+        "--json",
+        str(tmp_path / "r.json"),
+        "--junit",
+        str(tmp_path / "j.xml"),
+        env={"SHOP_URL": shop.url, "CHECKOUT_MONITOR_CHROMIUM": "/nonexistent/chrome"},
+    )
+
+    assert out.returncode == 2
+    assert "not an executable file" in out.stderr and "Traceback" not in out.stderr
+    journey = json.loads((tmp_path / "r.json").read_text())["journeys"][0]
+    assert (journey["passed"], journey["failure_kind"]) == (False, "monitor_error")
+    assert ET.parse(tmp_path / "j.xml").getroot().get("errors") == "1"
+
+
+def test_bad_input_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("name: x\nbase_url: http://127.0.0.1:1\nsteps: []\n")
+    assert run_cli(str(tmp_path / "bad.yaml")).returncode == 2
+    unknown = run_cli(GUEST, "--journey", "nope")
+    assert unknown.returncode == 2
+    assert "no journey named 'nope'; known: demo-guest-checkout" in unknown.stderr
+
+
+def test_secrets_never_appear_in_output_reports_or_artifacts(
+    shop: DemoShopThread, tmp_path: Path
+) -> None:
+    art = tmp_path / "art"
+    out = run_cli(
+        GUEST,
+        "--json",
+        str(tmp_path / "r.json"),
+        "--junit",
+        str(tmp_path / "j.xml"),
+        "--artifacts",
+        str(art),
+        "--trace",
+        "always",
+        env={"SHOP_URL": shop.url, "TEST_CARD": DECLINED_CARD},
+    )
+
+    assert out.returncode == 1  # the secret card is declined: the failure path writes most
+    texts = [
+        out.stdout,
+        out.stderr,
+        (tmp_path / "r.json").read_text(),
+        (tmp_path / "j.xml").read_text(),
+    ]
+    files = [p for p in art.rglob("*") if p.is_file()]
+    assert any(p.name == "trace.zip" for p in files) and any(p.suffix == ".html" for p in files)
+    for path in files:
+        if path.suffix == ".zip":
+            with zipfile.ZipFile(path) as trace:
+                texts += [trace.read(n).decode("utf-8", "replace") for n in trace.namelist()]
+        elif path.suffix != ".png":
+            texts.append(path.read_text())
+    leaked = [t for t in texts if DECLINED_CARD in t or "4000 0000 0000 0002" in t]
+    assert leaked == []
