@@ -60,3 +60,18 @@ def mask_zip(path: Path, secrets: tuple[str, ...]) -> None:
                 data = mask(data.decode("utf-8"), secrets).encode("utf-8")
             out.writestr(item, data)
     masked.replace(path)
+
+
+def prune(root: Path, journey: str, keep: int) -> int:
+    """Delete all but the newest `keep` run folders of a journey; how many were deleted."""
+    folder = root / journey
+    if keep < 0 or not folder.is_dir():
+        return 0
+    runs = sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True)
+    removed = 0
+    for old in runs[keep:]:
+        for item in sorted(old.rglob("*"), reverse=True):
+            item.unlink() if item.is_file() or item.is_symlink() else item.rmdir()
+        old.rmdir()
+        removed += 1
+    return removed

@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     _add_demo(commands)
     _add_run(commands)
+    _add_serve(commands)
     _add_validate(commands)
     _add_schema(commands)
     _add_doctor(commands)
@@ -109,8 +110,16 @@ def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         """\
         checkout-monitor demo
         checkout-monitor demo --fault decline-all        # see a different failure
-        checkout-monitor demo --fault slow:/checkout=2500 --fault broken-images""",
+        checkout-monitor demo --fault slow:/checkout=2500 --fault broken-images
+        checkout-monitor demo --serve                    # live metrics and status page""",
         _demo,
+    )
+    sub.add_argument(
+        "--serve",
+        action="store_true",
+        help="instead of one run: keep the shop up and `serve` its journeys every "
+        "30s, with metrics and the status page; switch faults on at "
+        "SHOP/__faults to watch them show",
     )
     sub.add_argument(
         "--fault",
@@ -134,6 +143,7 @@ def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
     sub.add_argument("--quiet", action="store_true", help="no per-step progress")
     _browser_argument(sub)
+    _serve_arguments(sub, with_outputs=False)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -326,6 +336,144 @@ def _write_reports(args: argparse.Namespace, results: list[RunResult]) -> None:
     if summary:
         with open(summary, "a", encoding="utf-8") as out:
             out.write(markdown_summary(results))
+
+
+# ---------------------------------------------------------------- serve
+
+
+def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = _command(
+        commands,
+        "serve",
+        "run journeys on a schedule with metrics and a status page",
+        """\
+        Runs every journey on its own schedule (`every:`) in one kept-alive Chromium, and
+        serves on --listen:
+          /          the status page: each journey's state, failure and trend
+          /metrics   Prometheus metrics (checkout_*)
+          /healthz   200 when the browser is up
+          /api/runs  recent results as JSON (?journey=NAME&limit=N)
+        Journey files are re-read on SIGHUP and when they change; a broken file is reported
+        and the previous version keeps running. SIGTERM or Ctrl+C stops it cleanly.""",
+        """\
+        checkout-monitor serve                                  # journeys/ on 127.0.0.1:9118
+        checkout-monitor serve shop/ --listen 0.0.0.0:9118 --concurrency 4
+        CHECKOUT_MONITOR_LOCATION=eu-west checkout-monitor serve""",
+        _serve,
+    )
+    _paths_argument(sub)
+    _serve_arguments(sub)
+
+
+def _serve_arguments(sub: argparse.ArgumentParser, with_outputs: bool = True) -> None:
+    env = os.environ.get
+    sub.add_argument(
+        "--listen",
+        default=env("CHECKOUT_MONITOR_LISTEN", "127.0.0.1:9118"),
+        metavar="HOST:PORT",
+        help="where to serve (env CHECKOUT_MONITOR_LISTEN; default 127.0.0.1:9118)",
+    )
+    sub.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=_positive_int(env("CHECKOUT_MONITOR_CONCURRENCY", "2")),
+        metavar="N",
+        help="journeys running at once (env CHECKOUT_MONITOR_CONCURRENCY; default 2)",
+    )
+    sub.add_argument(
+        "--location",
+        default=env("CHECKOUT_MONITOR_LOCATION", ""),
+        metavar="NAME",
+        help="the `location` label of every series (env CHECKOUT_MONITOR_LOCATION)",
+    )
+    sub.add_argument(
+        "--keep-artifacts",
+        type=int,
+        default=20,
+        metavar="N",
+        help="failed runs kept per journey (default 20)",
+    )
+    if not with_outputs:
+        return  # `demo` has these already
+    sub.add_argument(
+        "--artifacts",
+        type=Path,
+        default=Path(env("CHECKOUT_MONITOR_ARTIFACTS", "artifacts")),
+        metavar="DIR",
+        help="failure screenshots, HTML and traces (default: artifacts/)",
+    )
+    sub.add_argument(
+        "--trace",
+        choices=["on-failure", "always", "off"],
+        default="on-failure",
+        help="keep a Playwright trace (default: on-failure)",
+    )
+    _browser_argument(sub)
+
+
+def _listen(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(f"--listen {text!r}: write HOST:PORT, e.g. 127.0.0.1:9118")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from monitor.loader import load_journeys
+
+    paths = _journey_paths(args)
+    journeys = load_journeys(paths, env=os.environ)
+    return serve_journeys(journeys, lambda: load_journeys(paths, env=os.environ), paths, args)
+
+
+def serve_journeys(
+    journeys: list[Journey],
+    load: Callable[[], list[Journey]],
+    paths: list[str],
+    args: argparse.Namespace,
+    banner: str = "",
+) -> int:
+    import asyncio
+    import logging
+
+    from monitor.browser import find_browser
+    from monitor.serve import Monitor, ServeOptions, serve_forever
+
+    host, port = _listen(args.listen)
+    found = find_browser(args.browser_path)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
+    )
+    options = ServeOptions(
+        paths=paths,
+        host=host,
+        port=port,
+        concurrency=args.concurrency,
+        artifacts_dir=args.artifacts,
+        keep_artifacts=args.keep_artifacts,
+        trace=args.trace,
+        location=args.location,
+    )
+
+    def ready(url: str) -> None:
+        count = f"{len(journeys)} journey{'s' * (len(journeys) != 1)}"
+        print(
+            f"{banner}Serving {count} with {found.path}\n"
+            f"  status page  {url}/\n  metrics      {url}/metrics\n"
+            f"  results      {url}/api/runs\nCtrl+C stops.",
+            flush=True,
+        )
+
+    async def main() -> None:
+        await serve_forever(Monitor(load, found, options), journeys, on_ready=ready)
+
+    try:
+        asyncio.run(main())
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return EXIT_OK
 
 
 # ---------------------------------------------------------------- validate

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from monitor.browser import FoundBrowser, launch_options
@@ -23,6 +23,72 @@ from monitor.runner import Runner, StepListener, TraceMode
 ResultListener = Callable[[RunResult], None]
 
 
+def _launch_error(found: FoundBrowser, exc: Exception) -> BrowserLaunchFailed:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+    return BrowserLaunchFailed(
+        f"Chromium at {found.path} would not start: {first}\n"
+        "Check it with `checkout-monitor doctor`, or choose another with --browser-path."
+    )
+
+
+class BrowserKeeper:
+    """One Chromium for a long-running process, relaunched when it has died.
+
+    keeper = BrowserKeeper(find_browser(), on_restart=metrics.browser_restarted)
+    await keeper.start()
+    browser = await keeper.ensure()     # the live browser, relaunched if it died
+    await keeper.close()
+    """
+
+    def __init__(self, found: FoundBrowser, on_restart: Callable[[], None] | None = None) -> None:
+        self.found = found
+        self.on_restart = on_restart
+        self.devices: Mapping[str, Any] = {}
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def up(self) -> bool:
+        return self._browser is not None and self._browser.is_connected()
+
+    async def start(self) -> None:
+        self._playwright = await async_playwright().start()
+        self.devices = self._playwright.devices
+        await self._launch()
+
+    async def _launch(self) -> Browser:
+        assert self._playwright is not None, "start() first"
+        try:
+            self._browser = await self._playwright.chromium.launch(**launch_options(self.found))
+        except PlaywrightError as exc:
+            raise _launch_error(self.found, exc) from exc
+        return self._browser
+
+    async def ensure(self) -> Browser:
+        """The running browser; if it has died, a new one (counted as a restart)."""
+        async with self._lock:
+            if self._browser is not None and self._browser.is_connected():
+                return self._browser
+            if self._browser is not None:
+                with suppress(PlaywrightError):
+                    await self._browser.close()
+                if self.on_restart is not None:
+                    self.on_restart()
+            return await self._launch()
+
+    async def close(self) -> None:
+        async with self._lock:
+            if self._browser is not None:
+                with suppress(PlaywrightError):
+                    await self._browser.close()
+                self._browser = None
+            if self._playwright is not None:
+                with suppress(PlaywrightError):
+                    await self._playwright.stop()
+                self._playwright = None
+
+
 @asynccontextmanager
 async def open_browser(found: FoundBrowser) -> AsyncIterator[tuple[Browser, Mapping[str, Any]]]:
     """The launched browser and Playwright's device descriptors; closed on exit."""
@@ -30,11 +96,7 @@ async def open_browser(found: FoundBrowser) -> AsyncIterator[tuple[Browser, Mapp
         try:
             browser = await pw.chromium.launch(**launch_options(found))
         except PlaywrightError as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
-            raise BrowserLaunchFailed(
-                f"Chromium at {found.path} would not start: {first}\n"
-                "Check it with `checkout-monitor doctor`, or choose another with --browser-path."
-            ) from exc
+            raise _launch_error(found, exc) from exc
         try:
             yield browser, pw.devices
         finally:

@@ -22,7 +22,7 @@ from monitor.session import open_browser
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 
-pytest_plugins = ["shop_fixtures"]
+pytest_plugins = ["shop_fixtures", "serve_fixtures"]
 
 
 # Module scope, not session: sync Playwright keeps an event loop running on the main thread

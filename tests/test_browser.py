@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
+from serve_fixtures import serve_bytes
 
 from monitor.browser import find_browser, launch_options
 from monitor.cli import main
@@ -77,31 +76,11 @@ def test_launch_options_keep_chromium_off_the_network() -> None:
     assert ("--no-sandbox" in options["args"]) == (os.geteuid() == 0)
 
 
-class _Hello(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = (
-            b"<!doctype html><title>hello</title>"
-            b"<button id=b onclick=\"this.textContent='done'\">go</button>"
-        )
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def local_page_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    page = b"<!doctype html><title>hello</title><button id=b onclick=\"this.textContent='done'\">go"
+    with serve_bytes({"/": page}) as url:
+        yield url + "/"
 
 
 @pytest.mark.browser

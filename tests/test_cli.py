@@ -13,7 +13,7 @@ from monitor import __version__
 from monitor.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = ["validate", "schema", "doctor"]
+COMMANDS = ["demo", "run", "serve", "validate", "schema", "doctor"]
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,261 @@
+"""pytest plugin: `serve` as a real process, and a real Prometheus scraping it.
+
+def test_x(serve_process, shop, tmp_path):
+    server = serve_process([journey_file])
+    server.get("/metrics")
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(condition: Callable[[], Any], seconds: float, what: str) -> Any:
+    deadline = time.monotonic() + seconds
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            value = condition()
+        except (OSError, urllib.error.URLError, ValueError, KeyError) as exc:
+            last_error, value = exc, None
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what} (last error: {last_error})")
+
+
+def http_get(url: str, timeout: float = 10) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+Page = bytes | Callable[[], tuple[int, bytes]]
+
+
+@contextmanager
+def serve_bytes(pages: dict[str, Page]) -> Iterator[str]:
+    """A tiny site on 127.0.0.1: path → HTML, or a function giving (status, HTML) each time."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            page = pages.get(self.path.split("?")[0])
+            if page is None:
+                self.send_error(404)
+                return
+            status, body = page() if callable(page) else (200, page)
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@dataclass
+class ServeProcess:
+    process: subprocess.Popen[str]
+    url: str
+    output: list[str]
+    log: IO[str]
+
+    def get(self, path: str) -> tuple[int, str]:
+        return http_get(self.url + path)
+
+    def metric(self, name: str, **labels: str) -> float | None:
+        """The value of one sample on /metrics, or None when it is not there."""
+        _, text = self.get("/metrics")
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == name and all(
+                    sample.labels.get(k) == v for k, v in labels.items()
+                ):
+                    return float(sample.value)
+        return None
+
+    def children(self) -> set[int]:
+        """Every process descending from serve (the Playwright driver, Chromium)."""
+        parents: dict[int, int] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                parents[int(stat.parent.name)] = int(fields[1])
+            except (OSError, IndexError, ValueError):
+                continue
+        found, frontier = set(), {self.process.pid}
+        while frontier:
+            frontier = {pid for pid, ppid in parents.items() if ppid in frontier} - found
+            found |= frontier
+        return found
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self.log.close()
+        return self.process.returncode
+
+
+def start_serve(
+    paths: list[Path], tmp_path: Path, *extra: str, env: dict[str, str] | None = None
+) -> ServeProcess:
+    log = open(tmp_path / "serve.log", "w+")  # noqa: SIM115 - lives as long as the process
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "monitor",
+            "serve",
+            *map(str, paths),
+            "--listen",
+            "127.0.0.1:0",
+            "--artifacts",
+            str(tmp_path / "artifacts"),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    lines: list[str] = []
+    assert process.stdout is not None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if match := re.search(r"status page\s+(http://\S+)/", line):
+            return ServeProcess(process, match.group(1), lines, log)
+    process.kill()
+    process.wait()
+    process.stdout.close()
+    log.seek(0)
+    problem = log.read()
+    log.close()
+    raise AssertionError(f"serve did not start: {''.join(lines)}\n{problem}")
+
+
+@pytest.fixture
+def serve_process(tmp_path: Path) -> Iterator[Callable[..., ServeProcess]]:
+    started: list[ServeProcess] = []
+
+    def start(paths: list[Path], *extra: str, env: dict[str, str] | None = None) -> ServeProcess:
+        server = start_serve(paths, tmp_path, *extra, env=env)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@dataclass
+class Prometheus:
+    url: str
+
+    def query(self, expression: str) -> list[dict[str, Any]]:
+        _, body = http_get(
+            f"{self.url}/api/v1/query?" + urllib.parse.urlencode({"query": expression})
+        )
+        data = json.loads(body)
+        assert data["status"] == "success", data
+        return list(data["data"]["result"])
+
+    def value(self, expression: str) -> float | None:
+        result = self.query(expression)
+        return float(result[0]["value"][1]) if result else None
+
+
+@pytest.fixture
+def prometheus(tmp_path: Path) -> Iterator[Callable[..., Prometheus]]:
+    """Start a real Prometheus scraping the given targets every second."""
+    binary = shutil.which("prometheus")
+    if binary is None:
+        pytest.skip("Prometheus is not installed (scripts/setup --test installs it)")
+    processes: list[subprocess.Popen[bytes]] = []
+    logs: list[IO[str]] = []
+
+    def start(targets: list[str], rule_files: list[Path] = (), extra: str = "") -> Prometheus:
+        port = free_port()
+        config = tmp_path / f"prometheus-{port}.yml"
+        config.write_text(
+            "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+            f"rule_files: {json.dumps([str(p) for p in rule_files])}\n"
+            "scrape_configs:\n"
+            "  - job_name: checkout-monitor\n"
+            f"    static_configs: [{{targets: {json.dumps(targets)}}}]\n" + extra
+        )
+        log = open(tmp_path / f"prometheus-{port}.log", "w")  # noqa: SIM115 - closed at teardown
+        logs.append(log)
+        process = subprocess.Popen(
+            [
+                binary,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={tmp_path / str(port)}",
+                f"--web.listen-address=127.0.0.1:{port}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        processes.append(process)
+        url = f"http://127.0.0.1:{port}"
+        wait_for(lambda: http_get(url + "/-/ready")[0] == 200, 30, "Prometheus to be ready")
+        return Prometheus(url)
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=20)
+    for log in logs:
+        log.close()

@@ -1,0 +1,203 @@
+"""`serve` for real: a process, a demo shop, Prometheus scraping it, Chromium reading its page."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+from serve_fixtures import ROOT, Prometheus, ServeProcess, http_get, serve_bytes, wait_for
+
+from monitor.demo import DemoShopThread
+
+pytestmark = pytest.mark.browser
+
+HOSTILE = "<img src=x onerror=window.__pwned=1>"
+
+
+def fast_copy(tmp_path: Path, name: str, *, every: str = "2s", retries: int = 0) -> Path:
+    """A bundled demo journey that runs every few seconds and gives up quickly."""
+    text = (ROOT / "journeys" / f"{name}.yaml").read_text()
+    text = text.replace("every: 5m", f"every: {every}").replace("every: 15m", f"every: {every}")
+    text = text.replace("timeout: 10s", f"timeout: 4s\nretries: {retries}")
+    path = tmp_path / "journeys" / f"{name}.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_prometheus_sees_success_then_the_failure_kind(
+    shop: DemoShopThread,
+    tmp_path: Path,
+    serve_process: Callable[..., ServeProcess],
+    prometheus: Callable[..., Prometheus],
+) -> None:
+    server = serve_process([fast_copy(tmp_path, "demo-guest-checkout")], env={"SHOP_URL": shop.url})
+    prom = prometheus([server.url.removeprefix("http://")])
+    success = 'checkout_journey_success{journey="demo-guest-checkout"}'
+
+    wait_for(lambda: prom.value(success) == 1, 60, "a passing run to be scraped")
+    shop.set_faults(["decline-all"])
+    wait_for(lambda: prom.value(success) == 0, 60, "a failing run to be scraped")
+
+    declined = prom.value(
+        'checkout_journey_failures_total{journey="demo-guest-checkout",kind="payment_declined"}'
+    )
+    assert declined is not None and declined >= 1
+    info = prom.query("checkout_journey_last_failure_info")
+    assert info and info[0]["metric"]["kind"] == "payment_declined"
+    assert info[0]["metric"]["step"] == "pay"
+
+
+def test_metrics_pass_promtool(
+    shop: DemoShopThread, tmp_path: Path, serve_process: Callable[..., ServeProcess]
+) -> None:
+    import shutil
+    import subprocess
+
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool is not installed (scripts/setup --test installs it)")
+    server = serve_process([fast_copy(tmp_path, "demo-guest-checkout")], env={"SHOP_URL": shop.url})
+    wait_for(lambda: server.metric("checkout_journey_success") is not None, 60, "a run")
+
+    _, text = server.get("/metrics")
+    checked = subprocess.run(
+        [promtool, "check", "metrics"], input=text, text=True, capture_output=True, check=False
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@pytest.fixture
+def flaky_site() -> Iterator[str]:
+    """A shop whose home page fails every other request: each first attempt, not the retry."""
+    count = {"n": 0}
+
+    def home() -> tuple[int, bytes]:
+        count["n"] += 1
+        if count["n"] % 2:
+            return 502, b"<h1>Bad Gateway</h1>"
+        return 200, b"<title>shop</title><h1>Welcome</h1>"
+
+    with serve_bytes({"/": home}) as url:
+        yield url
+
+
+def test_a_fault_that_fails_only_the_first_attempt_is_not_a_failure(
+    flaky_site: str, tmp_path: Path, serve_process: Callable[..., ServeProcess]
+) -> None:
+    journey = tmp_path / "flaky.yaml"
+    journey.write_text(
+        f"name: flaky\nbase_url: {flaky_site}\nevery: 2s\nretries: 1\n"
+        "steps:\n  - goto: /\n  - expect: {text: Welcome}\n"
+    )
+    server = serve_process([journey])
+
+    wait_for(
+        lambda: (server.metric("checkout_journey_retries_total", journey="flaky") or 0) >= 2,
+        60,
+        "two retried runs",
+    )
+
+    assert server.metric("checkout_journey_success", journey="flaky") == 1
+    assert server.metric("checkout_journey_runs_total", journey="flaky", result="failed") == 0
+    assert (
+        server.metric("checkout_journey_runs_total", journey="flaky", result="passed") or 0
+    ) >= 2
+    _, body = server.get("/api/runs?journey=flaky")
+    runs = json.loads(body)["journeys"]
+    assert runs and all(r["passed"] and r["attempt"] == 2 for r in runs)
+
+
+def test_sigterm_stops_quickly_and_leaves_no_chromium(
+    shop: DemoShopThread, tmp_path: Path, serve_process: Callable[..., ServeProcess]
+) -> None:
+    server = serve_process(
+        [fast_copy(tmp_path, "demo-guest-checkout", every="1s")], env={"SHOP_URL": shop.url}
+    )
+    wait_for(lambda: server.get("/healthz")[0] == 200, 30, "the browser to be up")
+    time.sleep(1.5)  # let a run be in progress
+    children = server.children()
+    assert children, "serve should have started Playwright's driver and Chromium"
+
+    began = time.monotonic()
+    server.process.send_signal(signal.SIGTERM)
+    code = server.process.wait(timeout=15)
+
+    assert time.monotonic() - began < 10
+    assert code == 0
+    alive = (
+        wait_for(
+            lambda: not [p for p in children if Path(f"/proc/{p}").exists()] or None,
+            10,
+            "every child process to exit",
+        )
+        if children
+        else True
+    )
+    assert alive
+
+
+@pytest.fixture
+def hostile_site() -> Iterator[str]:
+    """A page whose pay button is covered by an element with a script in its id."""
+    page = (
+        "<title>hostile</title><button style='position:fixed;top:10px'>Buy</button>"
+        f"<div id='{HOSTILE}' style='position:fixed;inset:0;background:#fff8'></div>"
+    ).encode()
+    with serve_bytes({"/": page}) as url:
+        yield url
+
+
+def test_status_page_shows_every_journey_and_escapes_the_shops_text(
+    shop: DemoShopThread,
+    hostile_site: str,
+    tmp_path: Path,
+    serve_process: Callable[..., ServeProcess],
+    page: Page,
+) -> None:
+    hostile = tmp_path / "journeys" / "hostile.yaml"
+    hostile.parent.mkdir()
+    hostile.write_text(
+        f"name: hostile\nbase_url: {hostile_site}\nevery: 2s\nretries: 0\n"
+        "timeout: 2s\nsteps:\n  - goto: /\n  - click: {role: button, name: Buy}\n"
+    )
+    fast_copy(tmp_path, "demo-guest-checkout")
+    server = serve_process([tmp_path / "journeys"], env={"SHOP_URL": shop.url})
+    wait_for(
+        lambda: (
+            server.metric("checkout_journey_success", journey="hostile") == 0
+            and server.metric("checkout_journey_success", journey="demo-guest-checkout") == 1
+        ),
+        60,
+        "both journeys to have run",
+    )
+
+    page.goto(server.url + "/")
+
+    text = page.inner_text("body")
+    assert "demo-guest-checkout" in text and "hostile" in text
+    assert "element_unusable" in text
+    assert HOSTILE in text  # shown as text ...
+    assert page.evaluate("() => window.__pwned") is None  # ... never run
+    assert page.locator("img[src=x]").count() == 0
+
+
+def test_api_and_health_answer_and_bad_queries_get_clear_errors(
+    shop: DemoShopThread, tmp_path: Path, serve_process: Callable[..., ServeProcess]
+) -> None:
+    server = serve_process([fast_copy(tmp_path, "demo-guest-checkout")], env={"SHOP_URL": shop.url})
+    wait_for(lambda: json.loads(server.get("/api/runs")[1])["journeys"], 60, "a run")
+
+    assert server.get("/healthz") == (200, "ok\n")
+    status, body = server.get("/api/runs?limit=lots")
+    assert status == 400 and "limit" in json.loads(body)["error"]
+    status, body = server.get("/api/runs?journey=nope")
+    assert status == 404 and json.loads(body)["journeys"] == ["demo-guest-checkout"]
+    assert http_get(server.url + "/artifacts/../../etc/passwd")[0] == 404
+    status, body = server.get("/api/journeys")
+    assert status == 200 and json.loads(body)["journeys"][0]["state"] in ("passing", "failing")
