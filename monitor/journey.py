@@ -699,7 +699,21 @@ class Journey(Model):
 
     @property
     def site_label(self) -> str:
-        return self.site or re.sub(r"^https?://", "", self.base_url).split("/")[0]
+        """The `site` label: `site:`, else base_url's host[:port] (never its credentials)."""
+        if self.site:
+            return self.site
+        host = re.sub(r"^https?://", "", self.base_url).split("/")[0]
+        return host.rsplit("@", 1)[-1]
+
+    def step_names(self) -> list[str]:
+        """Each step's name, made unique: a second unnamed `click #next` is `click #next (2)`."""
+        names: list[str] = []
+        seen: dict[str, int] = {}
+        for step in self.steps:
+            label = step.label()
+            seen[label] = seen.get(label, 0) + 1
+            names.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+        return names
 
     @property
     def secret_values(self) -> tuple[str, ...]:

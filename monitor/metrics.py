@@ -75,12 +75,6 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"  # what generate_lates
 
 _SCHEME_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s?#]*")
 _QUERY = re.compile(r"\?\S*")
-_BUDGET_TEXT = (  # how runner._budgets_exceeded words each broken budget
-    ("step_seconds", re.compile(r"^step '.*' took \S+ > ")),
-    ("journey_seconds", re.compile(r"^journey took \S+ > ")),
-    ("page_load_seconds", re.compile(r" loaded in \S+ > \S+$")),
-    ("clicks", re.compile(r"^\d+ clicks > \d+$")),
-)
 
 # What each number means to a shop owner; also the metric contract for alert rules and dashboards.
 HELP = {
@@ -171,14 +165,6 @@ def label_text(text: str) -> str:
     """
     text = _QUERY.sub("", _SCHEME_HOST.sub("", text)).replace("://", " ")
     return " ".join(text.split())[:100]
-
-
-def budget_name(broken: str) -> str | None:
-    """Which budget a line of RunResult.budgets_exceeded is about, or None if unknown."""
-    for name, pattern in _BUDGET_TEXT:
-        if pattern.search(broken):
-            return name
-    return None
 
 
 def http_class(status: int) -> str | None:
@@ -371,7 +357,7 @@ class CheckoutMetrics:
         if result.passed:
             self._child(self._duration, base).observe(result.duration_seconds)
         self._failed(base, result.failure if not result.passed else None)
-        for budget in {b for line in result.budgets_exceeded if (b := budget_name(line))}:
+        for budget in {breach.budget for breach in result.budgets_exceeded}:
             self._child(self._budget_exceeded, base, budget=budget).inc()
         for step in result.steps:
             if step.passed:

@@ -100,6 +100,18 @@ class ConsoleError:
 
 
 @dataclass(frozen=True)
+class BudgetBreach:
+    """One budget a working run broke: which (`clicks`, `journey_seconds`,
+    `page_load_seconds`, `step_seconds`) and by how much, in words."""
+
+    budget: str
+    detail: str  # "9 clicks > 8", "https://shop/cart loaded in 3.20s > 3s"
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+@dataclass(frozen=True)
 class RunResult:
     """Everything one run of one journey observed."""
 
@@ -119,7 +131,7 @@ class RunResult:
     http_errors: tuple[HttpError, ...] = ()
     failed_requests: tuple[RequestFailure, ...] = ()
     console_errors: tuple[ConsoleError, ...] = ()
-    budgets_exceeded: tuple[str, ...] = ()
+    budgets_exceeded: tuple[BudgetBreach, ...] = ()
     artifacts: dict[str, str] = field(default_factory=dict)
     payment_attempted: bool = False
     order_confirmed: bool = False

@@ -29,7 +29,7 @@ from monitor.browser import context_options
 from monitor.classify import FailedStep, Observation, Problem, classify
 from monitor.journey import Journey, StepBase
 from monitor.probes import INIT_SCRIPT, Recorder, find_visible_text, page_snapshot
-from monitor.result import Failure, FailureKind, RunResult, StepResult, mask
+from monitor.result import BudgetBreach, Failure, FailureKind, RunResult, StepResult, mask
 from monitor.steps import StepContext, perform
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,11 @@ class _Play:
     recorder: Recorder | None = None
     artifacts: dict[str, str] = field(default_factory=dict)
     masked_fields: list[Locator] = field(default_factory=list)
+    _breaches: list[BudgetBreach] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.names = self.journey.step_names()
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -135,7 +140,7 @@ class _Play:
 
     async def _step(self, page: Page, index: int, step: StepBase) -> bool:
         assert self.recorder is not None
-        name = step.label()
+        name = self.names[index]
         self.recorder.enter_step(index, name)
         if step.payment:
             self.payment_step = index
@@ -212,6 +217,7 @@ class _Play:
     async def _finish(self, page: Page) -> RunResult:
         recorder = self.recorder
         assert recorder is not None
+        self._breaches = self._budget_breaches() if self.failed is None else []
         seen = await self._observe(page)
         failure = classify(seen)
         if failure is not None and failure.kind is not FailureKind.BUDGET_EXCEEDED:
@@ -233,7 +239,7 @@ class _Play:
             http_errors=tuple(recorder.http_errors),
             failed_requests=tuple(recorder.failed_requests),
             console_errors=tuple(recorder.console_errors),
-            budgets_exceeded=tuple(seen.budgets_exceeded),
+            budgets_exceeded=tuple(self._breaches) if failure is not None else (),
             payment_attempted=self.payment_step is not None,
             order_confirmed=self.confirmed,
             attempt=self.attempt,
@@ -264,9 +270,7 @@ class _Play:
                 declined = await find_visible_text(page, list(payment.declined_text))
                 api_errors, good = recorder.answers_since(self.payment_step)
                 pending = recorder.pending_since(self.payment_step)
-        pay_name = (
-            self.journey.steps[self.payment_step].label() if self.payment_step is not None else ""
-        )
+        pay_name = self.names[self.payment_step] if self.payment_step is not None else ""
         return Observation(
             step=failed,
             payment_step=self.payment_step,
@@ -282,7 +286,7 @@ class _Play:
             payment_pending=tuple(pending),
             payment_requests_ok=good,
             page_errors=tuple(self._page_errors_since(failed)),
-            budgets_exceeded=tuple(self._budgets_exceeded()) if failed is None else (),
+            budgets_exceeded=tuple(b.detail for b in self._breaches) if failed is None else (),
         )
 
     def _page_errors_since(self, failed: FailedStep | None) -> list[str]:
@@ -293,29 +297,28 @@ class _Play:
         by_step = self.recorder.page_errors_by_step
         return [text for index in sorted(by_step) if index >= first for text in by_step[index]]
 
-    def _budgets_exceeded(self) -> list[str]:
+    def _budget_breaches(self) -> list[BudgetBreach]:
         budgets = self.journey.budgets
         assert self.recorder is not None
         broken = []
         if budgets.clicks is not None and self.clicks > budgets.clicks:
-            broken.append(f"{self.clicks} clicks > {budgets.clicks}")
+            broken.append(BudgetBreach("clicks", f"{self.clicks} clicks > {budgets.clicks}"))
         took = self.clock() - self.t0
         if budgets.journey_seconds is not None and took > budgets.journey_seconds:
-            broken.append(f"journey took {took:.2f}s > {budgets.journey_seconds:g}s")
+            limit = budgets.journey_seconds
+            broken.append(BudgetBreach("journey_seconds", f"journey took {took:.2f}s > {limit:g}s"))
         if budgets.page_load_seconds is not None:
+            limit = budgets.page_load_seconds
             for load in self.recorder.page_loads():
-                if (load.load_seconds or 0.0) > budgets.page_load_seconds:
-                    broken.append(
-                        f"{load.url} loaded in {load.load_seconds:.2f}s > "
-                        f"{budgets.page_load_seconds:g}s"
-                    )
+                if (load.load_seconds or 0.0) > limit:
+                    detail = f"{load.url} loaded in {load.load_seconds:.2f}s > {limit:g}s"
+                    broken.append(BudgetBreach("page_load_seconds", detail))
         if budgets.step_seconds is not None:
+            limit = budgets.step_seconds
             for step in self.steps:
-                if step.duration_seconds > budgets.step_seconds:
-                    broken.append(
-                        f"step '{step.name}' took {step.duration_seconds:.2f}s > "
-                        f"{budgets.step_seconds:g}s"
-                    )
+                if step.duration_seconds > limit:
+                    detail = f"step '{step.name}' took {step.duration_seconds:.2f}s > {limit:g}s"
+                    broken.append(BudgetBreach("step_seconds", detail))
         return broken
 
     async def _capture(self, page: Page) -> None:
@@ -357,7 +360,7 @@ class _Play:
         reason = reason.strip().splitlines()[0][:300] if reason.strip() else type(exc).__name__
         index = len(self.steps) if self.steps or self.journey.steps else None
         step = (
-            self.journey.steps[index].label()
+            self.names[index]
             if index is not None and index < len(self.journey.steps)
             else None
         )

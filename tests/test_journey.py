@@ -148,3 +148,13 @@ def test_schema_rejects_what_the_loader_rejects(bad: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         Journey.model_validate(document)
     assert list(jsonschema.Draft202012Validator(json_schema()).iter_errors(document))
+
+
+def test_step_names_are_unique_for_labels_and_reports() -> None:
+    j = journey({"click": "#next"}, {"click": "#next"}, {"click": "#next", "name": "last"})
+    assert j.step_names() == ["click #next", "click #next (2)", "last"]
+
+
+def test_site_label_never_carries_credentials() -> None:
+    j = journey({"goto": "/"}, base_url="https://user:secret@shop.example:8443/eu")
+    assert j.site_label == "shop.example:8443"

@@ -201,3 +201,35 @@ def test_api_and_health_answer_and_bad_queries_get_clear_errors(
     assert http_get(server.url + "/artifacts/../../etc/passwd")[0] == 404
     status, body = server.get("/api/journeys")
     assert status == 200 and json.loads(body)["journeys"][0]["state"] in ("passing", "failing")
+
+
+def test_journeys_reload_on_change_and_a_broken_file_keeps_the_last_good_one(
+    tmp_path: Path, serve_process: Callable[..., ServeProcess]
+) -> None:
+    with serve_bytes({"/": b"<title>shop</title><h1>Welcome</h1>"}) as site:
+        folder = tmp_path / "journeys"
+        folder.mkdir()
+        good = f"name: home\nbase_url: {site}\nevery: 1s\nsteps:\n  - goto: /\n"
+        (folder / "home.yaml").write_text(good)
+        server = serve_process([folder])
+
+        def passed_runs(name: str) -> float:
+            return server.metric("checkout_journey_runs_total", journey=name,
+                                 result="passed") or 0
+
+        wait_for(lambda: passed_runs("home") >= 1, 30, "the first run")
+        (folder / "home.yaml").write_text(good.replace("steps:", "stepz:"))
+        before = passed_runs("home")
+        wait_for(lambda: passed_runs("home") >= before + 2, 30, "runs to go on")
+        assert server.metric("checkout_journeys_loaded") == 1
+
+        (folder / "home.yaml").write_text(good)
+        (folder / "more.yaml").write_text(good.replace("name: home", "name: more"))
+        wait_for(lambda: passed_runs("more") >= 1, 30, "the added journey to run")
+        assert server.metric("checkout_journeys_loaded") == 2
+
+        server.process.send_signal(signal.SIGTERM)
+        server.process.wait(timeout=15)
+        log = (tmp_path / "serve.log").read_text()
+        assert "stepz" in log and "the previous journeys keep running" in log
+        assert "Traceback" not in log
