@@ -387,6 +387,14 @@ def _serve_arguments(sub: argparse.ArgumentParser, with_outputs: bool = True) ->
         help="the `location` label of every series (env CHECKOUT_MONITOR_LOCATION)",
     )
     sub.add_argument(
+        "--config",
+        type=Path,
+        default=Path(p) if (p := env("CHECKOUT_MONITOR_CONFIG")) else None,
+        metavar="FILE",
+        help="config file with built-in alert notifications (env CHECKOUT_MONITOR_CONFIG); "
+        "see README",
+    )
+    sub.add_argument(
         "--keep-artifacts",
         type=int,
         default=20,
@@ -440,6 +448,11 @@ def serve_journeys(
     from monitor.serve import Monitor, ServeOptions, serve_forever
 
     host, port = _listen(args.listen)
+    alerts = None
+    if args.config is not None:
+        from monitor.config import load_config
+
+        alerts = load_config(args.config, os.environ).alerts
     found = find_browser(args.browser_path)
     logging.basicConfig(
         level=logging.INFO,
@@ -455,6 +468,7 @@ def serve_journeys(
         keep_artifacts=args.keep_artifacts,
         trace=args.trace,
         location=args.location,
+        alerts=alerts,
     )
 
     def ready(url: str) -> None:

@@ -1,7 +1,7 @@
 """Every exception checkout-monitor raises on purpose, in one tree.
 
     CheckoutMonitorError            catch this to handle any of ours
-     ├── JourneyError               journey files are invalid (carries every Problem found)
+     ├── JourneyError               journey or config files are invalid (every Problem found)
      ├── ConfigError                a flag, an environment variable or a config file is wrong
      └── BrowserError               no usable Chromium
           ├── BrowserNotFound       nothing to launch: says how to install one
@@ -41,7 +41,7 @@ class CheckoutMonitorError(Exception):
 
 
 class JourneyError(CheckoutMonitorError):
-    """Journey files are invalid; `problems` lists every one found, in file order."""
+    """Journey (or config) files are invalid; `problems` lists every one found, in file order."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems

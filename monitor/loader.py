@@ -17,7 +17,7 @@ import typing
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -34,6 +34,7 @@ from monitor.journey import (
 
 JOURNEY_SUFFIXES = (".yaml", ".yml")
 PathKey = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
 _PLAIN_TAGS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map", "tag:yaml.org,2002:omap"}
 _VAR = re.compile(r"\$\$|\$\{([^}]*)\}")
 _VAR_BODY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$", re.DOTALL)
@@ -189,9 +190,11 @@ def _interpolate(text: str, path: PathKey, doc: _Document) -> str:
 # ---------------------------------------------------------------- validation
 
 
-def _model_for(path: typing.Sequence[str | int], data: Any) -> type[BaseModel] | None:
+def _model_for(
+    path: typing.Sequence[str | int], data: Any, root: type[BaseModel] = Journey
+) -> type[BaseModel] | None:
     """The model that validates the mapping at `path` (for listing its allowed keys)."""
-    model: type[BaseModel] | None = Journey
+    model: type[BaseModel] | None = root
     value = data
     in_steps = False
     for part in path:
@@ -253,7 +256,12 @@ def _step_problem(step: Any) -> str:
 
 
 def _validation_problems(
-    exc: ValidationError, data: Any, doc: _Document, base: PathKey, known: set[str]
+    exc: ValidationError,
+    data: Any,
+    doc: _Document,
+    base: PathKey,
+    known: set[str],
+    root: type[BaseModel] = Journey,
 ) -> None:
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
@@ -263,7 +271,7 @@ def _validation_problems(
         kind = error["type"]
         if kind == "extra_forbidden":
             key = str(loc[-1])
-            model = _model_for(_data_path(loc[:-1], data), data)
+            model = _model_for(_data_path(loc[:-1], data), data, root)
             allowed = sorted(model.model_fields) if model else []
             hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
             message = f"unknown key '{key}'"
@@ -276,7 +284,7 @@ def _validation_problems(
             doc.problem(path, _step_problem(error["input"]))
             continue
         if kind == "model_type":
-            model = _model_for(_data_path(loc, data), data)
+            model = _model_for(_data_path(loc, data), data, root)
             if model is not None and issubclass(model, Target):
                 message = (
                     "expected a selector such as '#pay', or a target such as "
@@ -347,6 +355,25 @@ def _journey_mappings(doc: _Document) -> Iterator[tuple[PathKey, Any]]:
         return
     for index, item in enumerate(journeys):
         yield ("journeys", index), item
+
+
+def load_model(path: Path, model: type[M], env: Mapping[str, str]) -> M:
+    """Any YAML file into a pydantic model, with the same file:line problems as journeys."""
+    doc = _Document(str(path), env=env)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise JourneyError(
+            [Problem(doc.file, 1, 1, "", f"cannot read the file: {reason}")]
+        ) from None
+    _parse(text, doc)
+    if not doc.problems:
+        try:
+            return model.model_validate(doc.data if doc.data is not None else {})
+        except ValidationError as exc:
+            _validation_problems(exc, doc.data, doc, (), set(), model)
+    raise JourneyError(sorted(doc.problems, key=lambda p: (p.line, p.column)))
 
 
 def load_file(

@@ -359,11 +359,7 @@ class _Play:
         reason = mask(f"{what + ': ' if what else ''}{type(exc).__name__}: {exc}", self.secrets)
         reason = reason.strip().splitlines()[0][:300] if reason.strip() else type(exc).__name__
         index = len(self.steps) if self.steps or self.journey.steps else None
-        step = (
-            self.names[index]
-            if index is not None and index < len(self.journey.steps)
-            else None
-        )
+        step = self.names[index] if index is not None and index < len(self.journey.steps) else None
         return RunResult(
             journey=self.journey.name,
             site=self.journey.site_label,

@@ -22,8 +22,10 @@ from pathlib import Path
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
+from monitor.alerts import AlertState, Notifier
 from monitor.artifacts import prune
 from monitor.browser import FoundBrowser
+from monitor.config import Alerts
 from monitor.errors import BrowserError, JourneyError
 from monitor.history import History
 from monitor.journey import Journey
@@ -32,7 +34,7 @@ from monitor.metrics import CheckoutMetrics
 from monitor.result import Failure, FailureKind, RunResult
 from monitor.runner import Runner, TraceMode
 from monitor.scheduler import Scheduler
-from monitor.server import ServerState, create_app
+from monitor.server import ServerState, artifact_url, create_app
 from monitor.session import BrowserKeeper
 
 log = logging.getLogger("checkout_monitor")
@@ -51,6 +53,7 @@ class ServeOptions:
     trace: TraceMode = "on-failure"
     location: str = ""
     watch_seconds: float = 2.0  # how often journey files are checked for changes
+    alerts: Alerts | None = None  # built-in notifications, from --config
 
 
 @dataclass
@@ -72,6 +75,7 @@ class Monitor:
             on_lag=self.metrics.scheduler_lag,
             on_state=self._state,
         )
+        self.notifier: Notifier | None = None
         self._site: web.TCPSite | None = None
         self._runner: web.AppRunner | None = None
         self._watch: asyncio.Task[None] | None = None
@@ -94,7 +98,20 @@ class Monitor:
         await self._runner.setup()
         self._site = web.TCPSite(self._runner, self.options.host, self.options.port)
         await self._site.start()
+        if self.options.alerts is not None and self.options.alerts.targets:
+            await self._start_notifier(self.options.alerts, state)
         self._watch = asyncio.create_task(self._watch_files(), name="watch-journeys")
+
+    async def _start_notifier(self, rules: Alerts, state: ServerState) -> None:
+        status_url = (rules.status_page_url or self.url).rstrip("/")
+        alert_state = AlertState(
+            rules,
+            status_url=status_url,
+            location=self.options.location,
+            artifact_url=lambda path: artifact_url(state, path),
+        )
+        self.notifier = Notifier(rules, alert_state, on_failure=self.metrics.notification_failed)
+        await self.notifier.start()
 
     @property
     def url(self) -> str:
@@ -108,6 +125,8 @@ class Monitor:
             with suppress(asyncio.CancelledError):
                 await self._watch
         await self.scheduler.stop()
+        if self.notifier is not None:
+            await self.notifier.stop()
         await self.keeper.close()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -138,6 +157,8 @@ class Monitor:
     def publish(self, journey: Journey, result: RunResult, retries: int) -> None:
         self.history.record(result)
         self.metrics.observe(journey, result, retries=retries)
+        if self.notifier is not None:
+            self.notifier.observe(journey, result)
         reason = f" — {result.failure.reason}" if result.failure else ""
         log.info(
             "%s %s in %.2fs, %d clicks%s%s",

@@ -56,9 +56,9 @@ def wait_for(condition: Callable[[], Any], seconds: float, what: str) -> Any:
 def http_get(url: str, timeout: float = 10) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status, response.read().decode()
+            return response.status, response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+        return error.code, error.read().decode("utf-8", "replace")
 
 
 Page = bytes | Callable[[], tuple[int, bytes]]
@@ -89,6 +89,33 @@ def serve_bytes(pages: dict[str, Page]) -> Iterator[str]:
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@contextmanager
+def webhook_receiver() -> Iterator[tuple[str, list[Any]]]:
+    """A webhook on 127.0.0.1 that answers 200 and keeps every JSON body POSTed to it."""
+    received: list[Any] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            received.append(json.loads(self.rfile.read(length) or b"null"))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", received
     finally:
         server.shutdown()
         server.server_close()

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
-from serve_fixtures import ROOT, Prometheus, ServeProcess, http_get, serve_bytes, wait_for
+from serve_fixtures import (
+    ROOT,
+    Prometheus,
+    ServeProcess,
+    http_get,
+    serve_bytes,
+    wait_for,
+    webhook_receiver,
+)
 
 from monitor.demo import DemoShopThread
 
@@ -214,8 +222,7 @@ def test_journeys_reload_on_change_and_a_broken_file_keeps_the_last_good_one(
         server = serve_process([folder])
 
         def passed_runs(name: str) -> float:
-            return server.metric("checkout_journey_runs_total", journey=name,
-                                 result="passed") or 0
+            return server.metric("checkout_journey_runs_total", journey=name, result="passed") or 0
 
         wait_for(lambda: passed_runs("home") >= 1, 30, "the first run")
         (folder / "home.yaml").write_text(good.replace("steps:", "stepz:"))
@@ -233,3 +240,40 @@ def test_journeys_reload_on_change_and_a_broken_file_keeps_the_last_good_one(
         log = (tmp_path / "serve.log").read_text()
         assert "stepz" in log and "the previous journeys keep running" in log
         assert "Traceback" not in log
+
+
+def test_built_in_webhook_fires_with_what_a_person_needs_and_resolves(
+    shop: DemoShopThread, tmp_path: Path, serve_process: Callable[..., ServeProcess]
+) -> None:
+    with webhook_receiver() as (hook, received):
+        config = tmp_path / "monitor.yaml"
+        config.write_text(
+            "alerts:\n  after_failures: 2\n  targets:\n"
+            f"    - {{name: ops, type: webhook, url: '{hook}'}}\n"
+        )
+        shop.set_faults(["decline-all"])
+        server = serve_process(
+            [fast_copy(tmp_path, "demo-guest-checkout")],
+            "--config",
+            str(config),
+            env={"SHOP_URL": shop.url},
+        )
+
+        firing = wait_for(
+            lambda: [m for m in received if m["status"] == "firing"], 60, "the alert to fire"
+        )[0]
+        shop.clear_faults()
+        resolved = wait_for(
+            lambda: [m for m in received if m["status"] == "resolved"], 60, "the alert to resolve"
+        )[0]
+
+    assert (firing["journey"], firing["kind"], firing["step"]) == (
+        "demo-guest-checkout",
+        "payment_declined",
+        "pay",
+    )
+    assert firing["failures"] >= 2 and "Your card was declined" in firing["reason"]
+    assert firing["status_page"] == f"{server.url}/#journey-demo-guest-checkout"
+    assert firing["screenshot"].startswith(f"{server.url}/artifacts/")
+    assert http_get(firing["screenshot"])[0] == 200
+    assert resolved["journey"] == "demo-guest-checkout"
