@@ -30,6 +30,17 @@ UNUSABLE_WORDS = {
 }
 
 
+BROKEN_RESPONSES = {
+    "net::ERR_TOO_MANY_REDIRECTS": "the page redirects in a loop",
+    "net::ERR_INVALID_RESPONSE": "the server sent a response the browser cannot read",
+    "net::ERR_INVALID_REDIRECT": "the server redirects to an invalid address",
+    "net::ERR_RESPONSE_HEADERS_TOO_BIG": "the server's response headers are too big",
+    "net::ERR_CONTENT_LENGTH_MISMATCH": "the server cut the page short",
+    "net::ERR_INCOMPLETE_CHUNKED_ENCODING": "the server cut the page short",
+    "net::ERR_HTTP2_PROTOCOL_ERROR": "the server broke the HTTP/2 protocol",
+}
+
+
 @dataclass(frozen=True)
 class Problem:
     """Why a step did not complete, as the runner saw it."""
@@ -99,6 +110,10 @@ def classify(seen: Observation) -> Failure | None:
         return failure(
             FailureKind.MONITOR_ERROR, f"monitor error (not the shop): {problem.message}"
         )
+    if problem.kind == "navigation" and problem.net_error in BROKEN_RESPONSES:
+        # The server answered, but with something no browser can show.
+        why = BROKEN_RESPONSES[problem.net_error]
+        return failure(FailureKind.ERROR_PAGE, f"{why} ({problem.net_error})")
     if problem.kind == "navigation" and problem.net_error:
         return failure(FailureKind.SITE_UNREACHABLE, f"{problem.net_error} ({problem.message})")
     pay_at = (seen.payment_step, seen.payment_step_name) if seen.payment_step is not None else None

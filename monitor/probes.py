@@ -12,12 +12,14 @@ with the document's navigation timing.
 from __future__ import annotations
 
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 from playwright.async_api import (
     BrowserContext,
     ConsoleMessage,
+    Dialog,
     Frame,
     FrameLocator,
     Locator,
@@ -248,7 +250,7 @@ class Recorder:
 
     context: BrowserContext
     page: Page
-    secrets: tuple[str, ...] = ()
+    secrets: list[str] = field(default_factory=list)  # shared with the run: grows as it goes
     step: str = ""
     step_index: int = -1
     http_errors: list[HttpError] = field(default_factory=list)
@@ -270,9 +272,10 @@ class Recorder:
         self.context.on("requestfailed", self._on_failed)
         self.context.on("console", self._on_console)
         self.context.on("weberror", self._on_web_error)
+        self.context.on("dialog", self._on_dialog)
 
     def _url(self, url: str) -> str:
-        return mask(public_url(url), self.secrets)
+        return mask(public_url(url), tuple(self.secrets))
 
     def _is_top_document(self, request: Request) -> bool:
         try:
@@ -321,14 +324,22 @@ class Recorder:
 
     def _on_console(self, message: ConsoleMessage) -> None:
         if message.type == "error" and len(self.console_errors) < MAX_RECORDED:
-            text = mask(message.text[:500], self.secrets)
+            text = mask(message.text[:500], tuple(self.secrets))
             self.console_errors.append(ConsoleError(text, "console", self.step))
 
     def _on_web_error(self, error: WebError) -> None:
-        text = mask(str(error.error.message or error.error)[:500], self.secrets)
+        text = mask(str(error.error.message or error.error)[:500], tuple(self.secrets))
         self.page_errors_by_step.setdefault(self.step_index, []).append(text)
         if len(self.console_errors) < MAX_RECORDED:
             self.console_errors.append(ConsoleError(text, "page", self.step))
+
+    async def _on_dialog(self, dialog: Dialog) -> None:
+        """A shopper answers alert/confirm/prompt with OK; we note what it said."""
+        text = mask(f"{dialog.type}: {dialog.message}"[:500], tuple(self.secrets))
+        if len(self.console_errors) < MAX_RECORDED:
+            self.console_errors.append(ConsoleError(text, "dialog", self.step))
+        with suppress(PlaywrightError):
+            await dialog.accept()
 
     def note_snapshot(self, snapshot: dict[str, Any] | None) -> None:
         """Keep the latest timing of each document, attributed to the step it arrived in."""

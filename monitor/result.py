@@ -95,7 +95,7 @@ class RequestFailure:
 @dataclass(frozen=True)
 class ConsoleError:
     text: str
-    source: str  # "console" (console.error) or "page" (an uncaught exception)
+    source: str  # "console" (console.error), "page" (uncaught exception), "dialog" (alert...)
     step: str
 
 

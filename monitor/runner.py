@@ -98,10 +98,13 @@ class _Play:
 
     def __post_init__(self) -> None:
         self.names = self.journey.step_names()
+        self.secret_list: list[str] = list(self.journey.secret_values)
+        self.page: Page | None = None
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return self.journey.secret_values
+        """Declared secrets and whatever was typed into password or card fields so far."""
+        return tuple(self.secret_list)
 
     @property
     def folder(self) -> RunFolder | None:
@@ -125,15 +128,16 @@ class _Play:
         tracing = self.runner.trace != "off" and self.folder is not None
         await context.add_init_script(INIT_SCRIPT)
         if tracing:
-            # Screencast frames could show typed secrets; DOM snapshots are masked on save.
-            await context.tracing.start(snapshots=True, screenshots=not self.secrets)
-        page = await context.new_page()
-        self.recorder = Recorder(context, page, self.secrets)
+            # No screencast: its frames could show typed secrets. DOM snapshots are masked.
+            await context.tracing.start(snapshots=True, screenshots=False)
+        page = self.page = await context.new_page()
+        self.recorder = Recorder(context, page, self.secret_list)
         self.recorder.attach()
         for index, step in enumerate(self.journey.steps):
-            if not await self._step(page, index, step):
+            if not await self._step(self.page, index, step):
                 break
-        result = await self._finish(page)
+            self._follow_popup(context)
+        result = await self._finish(self.page)
         if tracing:
             await self._save_trace(context, keep=not result.passed or self.runner.trace == "always")
         return self._with_artifacts(result)
@@ -148,7 +152,14 @@ class _Play:
         began = self.clock()
         deadline = began + timeout
         context = StepContext(
-            page, self.journey, step, deadline, self.clock, self.folder, self.masked_fields
+            page,
+            self.journey,
+            step,
+            deadline,
+            self.clock,
+            self.folder,
+            self.masked_fields,
+            secret_list=self.secret_list,
         )
         problem = await self._act_watching(context)
         if problem is None or problem.kind != "monitor":
@@ -182,6 +193,13 @@ class _Play:
 
     def clock(self) -> float:
         return self.runner.clock()
+
+    def _follow_popup(self, context: BrowserContext) -> None:
+        """A link that opened a new tab takes the shopper there: so do we."""
+        assert self.recorder is not None and self.page is not None
+        opened = [p for p in context.pages if not p.is_closed()]
+        if opened and opened[-1] is not self.page:
+            self.page = self.recorder.page = opened[-1]
 
     def _error_status_now(self, index: int) -> int | None:
         recorder = self.recorder

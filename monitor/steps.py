@@ -68,6 +68,7 @@ class StepContext:
     clicks: int = 0
     actions: int = 0
     screenshot: Path | None = None
+    secret_list: list[str] = field(default_factory=list)  # grows with typed sensitive values
 
     @property
     def frames(self) -> tuple[str, ...]:
@@ -163,13 +164,23 @@ async def _check(ctx: StepContext) -> None:
     ctx.clicks += 1
 
 
+SENSITIVE_FIELD = """(el) => el.type === 'password'
+  || /^cc-/.test(el.autocomplete || '')
+  || /(card.?num|cc.?num|cvc|cvv|csc|passw)/i.test((el.name || '') + ' ' + (el.id || ''))"""
+
+
 async def _fill(ctx: StepContext) -> None:
     assert isinstance(ctx.step, FillStep)
-    secrets = ctx.journey.secret_values
     for field_value in ctx.step.fill:
+        found = locate(ctx.page, field_value, ctx.frames)
         await _use(ctx, field_value, _filler(ctx, field_value))
-        if any(secret and secret in field_value.value for secret in secrets):
-            ctx.masked_fields.append(locate(ctx.page, field_value, ctx.frames))
+        value = field_value.value
+        declared = any(secret and secret in value for secret in ctx.secret_list)
+        if declared or (len(value) >= 3 and await _quick(found.evaluate(SENSITIVE_FIELD))):
+            # Typed into a password or card field: masked everywhere, like a declared secret.
+            if not declared:
+                ctx.secret_list.append(value)
+            ctx.masked_fields.append(found)
         ctx.actions += 1
 
 

@@ -1,0 +1,37 @@
+"""`python -m bench all|overhead|throughput|memory|fidelity|metrics [--quick]`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import time
+
+BENCHMARKS = {
+    "overhead": "bench.overhead",
+    "throughput": "bench.throughput",
+    "fidelity": "bench.fidelity",
+    "metrics": "bench.scrape",
+    "memory": "bench.memory",
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("name", choices=["all", *BENCHMARKS], help="which benchmark")
+    parser.add_argument("--quick", action="store_true", help="a short version (a few minutes)")
+    args = parser.parse_args()
+    names = list(BENCHMARKS) if args.name == "all" else [args.name]
+    took: dict[str, float] = {}
+    for name in names:
+        began = time.monotonic()
+        print(f"== {name}{' (quick)' if args.quick else ''}", flush=True)
+        importlib.import_module(BENCHMARKS[name]).main(quick=args.quick)
+        took[name] = time.monotonic() - began
+    if len(names) > 1:
+        print("\n" + "  ".join(f"{name} {seconds:.0f}s" for name, seconds in took.items()))
+        print(f"all: {sum(took.values()):.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
