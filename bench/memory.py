@@ -59,7 +59,7 @@ def runs_so_far(metrics_url: str) -> tuple[int, int]:
     with urllib.request.urlopen(metrics_url, timeout=10) as response:
         text = response.read().decode()
     total = passed = 0
-    for match in re.finditer(r'^checkout_journey_runs_total\{([^}]*)\} (\S+)$', text, re.M):
+    for match in re.finditer(r"^checkout_journey_runs_total\{([^}]*)\} (\S+)$", text, re.M):
         count = int(float(match.group(2)))
         total += count
         if 'result="passed"' in match.group(1):
@@ -108,6 +108,24 @@ def _wait_for_url(process: subprocess.Popen[str]) -> str:
     raise RuntimeError("serve did not say where it listens")
 
 
+def _still_running(pids: list[int], within: float) -> list[int]:
+    """The pids still alive after waiting up to `within` seconds for them to end."""
+    deadline = time.monotonic() + within
+    while True:
+        left = [pid for pid in pids if _alive(pid)]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.2)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return state[state.rindex(")") + 2] != "Z"  # a zombie has ended, only not yet reaped
+
+
 def growth(first: float, last: float) -> float:
     return round((last - first) / first * 100, 1) if first else 0.0
 
@@ -137,8 +155,11 @@ def run(quick: bool = False, runs: int | None = None, every: int | None = None) 
                 samples.append(measure(process.pid, 0, 0, began))
                 print(f"serve pid {process.pid} at {base}; {target} runs", flush=True)
                 next_mark = step
+                most = 0
                 while True:
                     time.sleep(POLL)
+                    now = descendants(process.pid)
+                    most = max(most, sum(role(p, process.pid) == "chromium" for p in now))
                     total, passed = runs_so_far(base + "/metrics")
                     if total >= next_mark:
                         sample = measure(process.pid, total, passed, began)
@@ -155,12 +176,11 @@ def run(quick: bool = False, runs: int | None = None, every: int | None = None) 
             finally:
                 process.send_signal(signal.SIGTERM)
                 exit_code = process.wait(60)
-        time.sleep(1)
-        left = [pid for pid in chromium_pids if Path(f"/proc/{pid}").exists()]
+        left = _still_running(chromium_pids, within=15.0)
         failures = [
             line.strip() for line in log_path.read_text().splitlines() if " failed" in line
         ][:20]
-    return _summarise(samples, step, exit_code, left, failures, quick)
+    return _summarise(samples, step, exit_code, left, failures, quick, most)
 
 
 def _summarise(
@@ -170,6 +190,7 @@ def _summarise(
     left: list[int],
     failures: list[str],
     quick: bool,
+    most_processes: int,
 ) -> dict[str, Any]:
     warm = next((s for s in samples if s.runs >= step), samples[0])  # after the first mark
     last = samples[-1]
@@ -187,6 +208,7 @@ def _summarise(
         "chromium_rss_growth_percent": growth(warm.chromium_rss_mb, last.chromium_rss_mb),
         "total_pss_growth_percent": growth(warm.total_pss_mb, last.total_pss_mb),
         "chromium_processes_min_max": [min(counts, default=0), max(counts, default=0)],
+        "chromium_processes_most_seen": most_processes,  # polled every second
         "runs_per_minute": round(last.runs / last.seconds * 60, 1) if last.seconds else 0.0,
         "serve_exit_code": exit_code,
         "chromium_left_after_stop": left,

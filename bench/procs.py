@@ -1,9 +1,9 @@
 """What processes cost, read from /proc: CPU seconds and memory of a process and its descendants.
 
-    before = cpu_by_role(os.getpid(), exclude={shop.pid})
-    ...
-    spent = cpu_delta(before, cpu_by_role(os.getpid(), exclude={shop.pid}))
-    # {"python": 3.1, "driver": 0.8, "chromium": 21.4}
+before = cpu_by_role(os.getpid(), exclude={shop.pid})
+...
+spent = cpu_delta(before, cpu_by_role(os.getpid(), exclude={shop.pid}))
+# {"python": 3.1, "driver": 0.8, "chromium": 21.4}
 """
 
 from __future__ import annotations

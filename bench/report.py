@@ -1,7 +1,7 @@
 """Small statistics, a printed table and the JSON file of each benchmark.
 
-    write_results("overhead", {"ratio": 1.04, ...})   # bench/results/overhead.json
-    print_table(["variant", "median s"], [["runner", 1.23]])
+write_results("overhead", {"ratio": 1.04, ...})   # bench/results/overhead.json
+print_table(["variant", "median s"], [["runner", 1.23]])
 """
 
 from __future__ import annotations
@@ -64,5 +64,6 @@ def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[objec
     print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     print(line)
     for row in cells:
-        print("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+        pairs = enumerate(zip(row, widths, strict=True))
+        print("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in pairs))
     print(flush=True)

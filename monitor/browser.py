@@ -34,6 +34,8 @@ CHROMIUM_ARGS = (
     "--disable-dev-shm-usage",
     "--disable-default-apps",
     "--mute-audio",
+    # .invalid never resolves (RFC 2606): answer it without asking any DNS server.
+    "--host-resolver-rules=MAP *.invalid ~NOTFOUND",
 )
 
 # Headless shells first: Playwright itself runs those for headless work.

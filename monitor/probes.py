@@ -106,10 +106,27 @@ DIAGNOSE_SCRIPT = """
 }
 """
 
-FIND_TEXT_SCRIPT = """
-(texts) => {
-  const body = document.body ? document.body.innerText.toLowerCase() : '';
-  return texts.find((t) => body.includes(t.toLowerCase())) || null;
+# The first of `texts` shown to the shopper inside `root`, case-insensitive, or null. Cheap on
+# huge pages: textContent narrows it to the smallest elements holding the text, and only those
+# are asked for their (layout-dependent) innerText.
+VISIBLE_TEXT_SCRIPT = """
+(root, texts) => {
+  root = root || document.body;
+  if (!root) return null;
+  const shown = (el, needle) => {
+    const holders = [...el.children].filter((c) => c.textContent.toLowerCase().includes(needle));
+    if (holders.length === 0) {
+      const visible = !el.checkVisibility || el.checkVisibility({ visibilityProperty: true });
+      return visible && el.innerText.toLowerCase().includes(needle);
+    }
+    return holders.some((c) => shown(c, needle))
+      || (el.innerText || '').toLowerCase().includes(needle) && holders.length > 1;
+  };
+  for (const text of texts) {
+    const needle = text.toLowerCase();
+    if (root.textContent.toLowerCase().includes(needle) && shown(root, needle)) return text;
+  }
+  return null;
 }
 """
 
@@ -209,7 +226,7 @@ async def find_visible_text(page: Page, texts: list[str]) -> str | None:
         return None
     for frame in page.frames:
         try:
-            found = await frame.evaluate(FIND_TEXT_SCRIPT, texts)
+            found = await frame.evaluate(f"(texts) => ({VISIBLE_TEXT_SCRIPT})(null, texts)", texts)
         except PlaywrightError:
             continue  # a frame navigating away or detached
         if found:

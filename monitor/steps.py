@@ -42,7 +42,7 @@ from monitor.journey import (
     UncheckStep,
     WaitStep,
 )
-from monitor.probes import diagnose, locate, locate_all, locate_any
+from monitor.probes import VISIBLE_TEXT_SCRIPT, diagnose, locate, locate_all, locate_any
 from monitor.result import mask, public_url
 
 POLL = 0.1  # seconds between looks while an expectation is not yet true
@@ -305,8 +305,8 @@ async def _has_text(ctx: StepContext, text: str, within: Target | None) -> bool:
         for frame in ctx.frames:
             root = root.frame_locator(frame)
         scope = root.locator("body")
-    content = await _quick(scope.inner_text(timeout=500), default="")
-    return text.lower() in str(content).lower()
+    found = await _quick(scope.evaluate(VISIBLE_TEXT_SCRIPT, [text], timeout=1000), default=None)
+    return found is not None
 
 
 async def _quick(awaitable: Awaitable[object], default: object = False) -> object:

@@ -1,0 +1,179 @@
+"""/metrics cost: scrape time and size with 500 journeys of 8 steps each.
+
+Builds CheckoutMetrics on its own CollectorRegistry, loads 500 synthetic journeys (8 steps, 3
+budgets), feeds each a passing run (8 steps, 4 page loads with vitals) and every tenth a failing
+one too, then times `exposition()` and a GET of /metrics from `monitor.server.create_app` on
+127.0.0.1:0 (plain and gzip, as Prometheus asks).
+
+    python -m bench metrics             # 20 scrapes of each
+    python -m bench metrics --quick     # 5
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import time
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+
+from bench.report import print_table, summary, write_results
+from monitor.history import History
+from monitor.journey import Journey
+from monitor.metrics import CheckoutMetrics, exposition
+from monitor.result import (
+    Failure,
+    FailureKind,
+    HttpError,
+    PageLoad,
+    ResourceClass,
+    RunResult,
+    StepResult,
+)
+from monitor.server import ServerState, create_app
+
+JOURNEYS = 500
+STEP_NAMES = (
+    "home",
+    "open product",
+    "add to cart",
+    "go to checkout",
+    "contact",
+    "continue to payment",
+    "pay",
+    "order confirmed",
+)
+PAGE_STEPS = ("home", "open product", "go to checkout", "order confirmed")
+
+
+def journeys(count: int = JOURNEYS) -> list[Journey]:
+    steps: list[dict[str, Any]] = [{"goto": "/", "name": STEP_NAMES[0]}]
+    steps += [{"click": f"#step-{i}", "name": name} for i, name in enumerate(STEP_NAMES[1:])]
+    return [
+        Journey.model_validate(
+            {
+                "name": f"checkout-{n:03d}",
+                "site": f"shop-{n % 50:02d}",
+                "base_url": "https://shop.example",
+                "budgets": {"clicks": 8, "journey_seconds": 20, "page_load_seconds": 3},
+                "steps": steps,
+            }
+        )
+        for n in range(count)
+    ]
+
+
+def run_result(journey: Journey, passed: bool, n: int) -> RunResult:
+    steps = tuple(
+        StepResult(i, name, "click", 0.2 + 0.01 * ((n + i) % 40), True, 1)
+        for i, name in enumerate(STEP_NAMES)
+    )
+    loads = tuple(
+        PageLoad(f"https://shop.example/{step}", step, 0.05, 0.3, 0.6, 0.7, 0.01, 0.05, 200)
+        for step in PAGE_STEPS
+    )
+    failure = None if passed else Failure(FailureKind.PAYMENT_DECLINED, "pay", 6, "declined")
+    errors = (
+        ()
+        if passed
+        else (HttpError("https://shop.example/api/pay", 502, ResourceClass.API, "POST", "pay"),)
+    )  # noqa: E501
+    return RunResult(
+        journey=journey.name,
+        site=journey.site_label,
+        device=journey.device,
+        started_at=1.7e9 + n,
+        duration_seconds=4.0 + (n % 10) / 10,
+        passed=passed,
+        failure=failure,
+        steps=steps if passed else steps[:7],
+        clicks=6,
+        pages_visited=4,
+        page_loads=loads,
+        http_errors=errors,
+    )
+
+
+def fed_registry() -> tuple[CollectorRegistry, float, int]:
+    """The registry after every journey ran; seconds per observe(), runs observed."""
+    registry = CollectorRegistry()
+    metrics = CheckoutMetrics(registry, location="eu-west")
+    loaded = journeys()
+    metrics.set_journeys(loaded)
+    results = [(j, run_result(j, True, n)) for n, j in enumerate(loaded)]
+    results += [(j, run_result(j, False, n)) for n, j in enumerate(loaded) if n % 10 == 0]
+    began = time.perf_counter()
+    for journey, result in results:
+        metrics.observe(journey, result)
+    return registry, (time.perf_counter() - began) / len(results), len(results)
+
+
+async def _http(registry: CollectorRegistry, scrapes: int) -> dict[str, Any]:
+    runner = web.AppRunner(create_app(ServerState(registry, History())), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    url = f"http://{host}:{port}/metrics"
+    found: dict[str, Any] = {}
+    try:
+        async with aiohttp.ClientSession(auto_decompress=False) as session:
+            for encoding in ("identity", "gzip"):
+                seconds, size = [], 0
+                for _ in range(scrapes):
+                    began = time.perf_counter()
+                    async with session.get(url, headers={"Accept-Encoding": encoding}) as answer:
+                        body = await answer.read()
+                        served = answer.headers.get("Content-Encoding", "identity")
+                    seconds.append(time.perf_counter() - began)
+                    size = len(body)
+                found[encoding] = {"seconds": summary(seconds), "bytes": size, "served": served}
+    finally:
+        await runner.cleanup()
+    return found
+
+
+def main(quick: bool = False) -> dict[str, Any]:
+    scrapes = 5 if quick else 20
+    registry, observe_seconds, observed = fed_registry()
+    timings, body = [], b""
+    for _ in range(scrapes):
+        began = time.perf_counter()
+        body, _ = exposition(registry)
+        timings.append(time.perf_counter() - began)
+    series = sum(1 for line in body.splitlines() if line and not line.startswith(b"#"))
+    http = asyncio.run(_http(registry, scrapes))
+    data = {
+        "quick": quick,
+        "journeys": JOURNEYS,
+        "steps_per_journey": len(STEP_NAMES),
+        "runs_observed": observed,
+        "observe_seconds_per_run": round(observe_seconds, 6),
+        "series": series,
+        "exposition_seconds": summary(timings),
+        "body_bytes": len(body),
+        "gzip_bytes": len(gzip.compress(body, 6)),
+        "http": http,
+    }
+    print_table(
+        f"/metrics with {JOURNEYS} journeys x {len(STEP_NAMES)} steps ({scrapes} scrapes)",
+        ["what", "median s", "max s", "bytes", "series"],
+        [
+            ["exposition()", timings and data["exposition_seconds"]["median"],
+             data["exposition_seconds"]["max"], len(body), series],
+            ["GET /metrics", http["identity"]["seconds"]["median"],
+             http["identity"]["seconds"]["max"], http["identity"]["bytes"], series],
+            [f"GET, Accept-Encoding gzip (served {http['gzip']['served']})",
+             http["gzip"]["seconds"]["median"], http["gzip"]["seconds"]["max"],
+             http["gzip"]["bytes"], series],
+        ],
+    )  # fmt: skip
+    print(
+        f"observe(): {observe_seconds * 1000:.2f} ms per run; body gzips to "
+        f"{data['gzip_bytes']} bytes"
+    )
+    print(f"written to {write_results('metrics', data)}")
+    return data

@@ -1,0 +1,188 @@
+"""Runner variants that each leave one kind of measurement out, and a timing profile.
+
+Nothing in monitor/ is edited: a variant swaps a module attribute for the length of a run
+(`with variant.applied(): await runner.run(journey)`) and puts it back after.
+
+    for variant in VARIANTS:
+        with variant.applied():
+            result = await variant.runner(browser, devices, artifacts).run(journey)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import playwright.async_api._generated as playwright_api
+from playwright.async_api import Browser, Frame, Locator, Page
+
+import monitor.probes
+import monitor.runner
+import monitor.steps
+from monitor.journey import Target
+from monitor.runner import Runner, TraceMode
+
+
+@dataclass(frozen=True)
+class Patch:
+    owner: object
+    name: str
+    value: object
+
+
+@contextmanager
+def patched(patches: tuple[Patch, ...]) -> Iterator[None]:
+    saved = [(p.owner, p.name, getattr(p.owner, p.name)) for p in patches]
+    try:
+        for p in patches:
+            setattr(p.owner, p.name, p.value)
+        yield
+    finally:
+        for owner, name, value in reversed(saved):
+            setattr(owner, name, value)
+
+
+async def _no_settle(page: Page, deadline: float, clock: Callable[[], float]) -> None:
+    return None
+
+
+async def _no_snapshot(page: Page) -> None:
+    return None
+
+
+async def _never(page: Page, texts: list[str]) -> str:
+    await asyncio.Event().wait()  # cancelled when the step ends
+    return ""
+
+
+def _no_attach(self: monitor.probes.Recorder) -> None:
+    return None
+
+
+def _first_match(root: Page | Frame, target: Target, frames: tuple[str, ...] = ()) -> Locator:
+    found = monitor.probes.locate_all(root, target, frames)
+    return found.nth(target.nth) if target.nth is not None else found.first
+
+
+NO_SETTLE = Patch(monitor.runner, "_settle", _no_settle)
+NO_SNAPSHOT = Patch(monitor.runner, "page_snapshot", _no_snapshot)
+NO_INIT_SCRIPT = Patch(monitor.runner, "INIT_SCRIPT", "/* no probes */")
+NO_WATCHER = Patch(monitor.runner, "_watch_for", _never)
+NO_LISTENERS = Patch(monitor.probes.Recorder, "attach", _no_attach)
+NO_VISIBLE_FILTER = Patch(monitor.steps, "locate", _first_match)
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    leaves_out: str
+    trace: TraceMode = "on-failure"
+    artifacts: bool = True
+    patches: tuple[Patch, ...] = ()
+
+    def runner(self, browser: Browser, devices: Mapping[str, Any], artifacts: Path) -> Runner:
+        folder = artifacts if self.artifacts else None
+        return Runner(browser, devices, artifacts_dir=folder, trace=self.trace)
+
+    @contextmanager
+    def applied(self) -> Iterator[None]:
+        with patched(self.patches):
+            yield
+
+
+RUNNER = Variant("runner", "nothing: as `checkout-monitor run`")
+EVERYTHING = (
+    NO_SETTLE,
+    NO_SNAPSHOT,
+    NO_INIT_SCRIPT,
+    NO_WATCHER,
+    NO_LISTENERS,
+    NO_VISIBLE_FILTER,
+)
+VARIANTS = (
+    RUNNER,
+    Variant("trace off", "tracing (trace='off')", trace="off"),
+    Variant("no settle", "the wait for `load` after each step", patches=(NO_SETTLE,)),
+    Variant("no snapshot", "the timing/vitals snapshot after each step", patches=(NO_SNAPSHOT,)),
+    Variant(
+        "no probes",
+        "init script and snapshots",
+        patches=(NO_SNAPSHOT, NO_INIT_SCRIPT),
+    ),
+    Variant("no watcher", "the look for error/declined text every 0.5s", patches=(NO_WATCHER,)),
+    Variant("no listeners", "request/response/console listeners", patches=(NO_LISTENERS,)),
+    Variant("no visible filter", "visible-only locators", patches=(NO_VISIBLE_FILTER,)),
+    Variant("bare runner", "all of the above", trace="off", patches=EVERYTHING),
+)
+
+
+# ---------------------------------------------------------------- where a run's time goes
+
+
+@dataclass
+class Profile:
+    """Wall seconds and calls per instrumented function, over the runs it was applied to."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)
+
+    def add(self, name: str, took: float) -> None:
+        self.seconds[name] = self.seconds.get(name, 0.0) + took
+        self.calls[name] = self.calls.get(name, 0) + 1
+
+
+AsyncFunction = Callable[..., Awaitable[Any]]
+
+
+def _timed(profile: Profile, name: str, function: AsyncFunction) -> AsyncFunction:
+    async def timed(*args: Any, **kwargs: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return await function(*args, **kwargs)
+        finally:
+            profile.add(name, time.perf_counter() - began)
+
+    return timed
+
+
+def _timed_sync(profile: Profile, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            profile.add(name, time.perf_counter() - began)
+
+    return timed
+
+
+# What is timed: (owner, attribute, label). The watcher's look runs beside the step, so its
+# seconds overlap the step's; everything else here is on the run's critical path.
+PROFILED: tuple[tuple[object, str, str], ...] = (
+    (playwright_api.Browser, "new_context", "new context"),
+    (playwright_api.BrowserContext, "add_init_script", "add init script"),
+    (playwright_api.Tracing, "start", "tracing start"),
+    (monitor.runner, "perform", "step actions (perform)"),
+    (monitor.runner, "_settle", "settle: wait for load"),
+    (monitor.runner, "page_snapshot", "snapshot (timing, vitals)"),
+    (monitor.runner, "find_visible_text", "watcher look (beside the step)"),
+    (monitor.runner._Play, "_finish", "finish: observe + classify + result"),
+    (monitor.runner._Play, "_save_trace", "tracing stop (discard)"),
+    (playwright_api.BrowserContext, "close", "close context"),
+)
+
+
+@contextmanager
+def profiled(profile: Profile) -> Iterator[None]:
+    patches = [
+        Patch(owner, attribute, _timed(profile, label, getattr(owner, attribute)))
+        for owner, attribute, label in PROFILED
+    ]
+    classify = _timed_sync(profile, "classify", monitor.runner.classify)
+    with patched((*patches, Patch(monitor.runner, "classify", classify))):
+        yield
