@@ -55,8 +55,15 @@ class Runner:
     async def run(self, journey: Journey, attempt: int = 1) -> RunResult:
         started_at, t0 = self.wall_clock(), self.clock()
         play = _Play(self, journey, attempt, started_at, t0)
+        limit = run_time_limit(journey)
         try:
-            return await play.run()
+            return await asyncio.wait_for(play.run(), timeout=limit)
+        except TimeoutError:
+            # Every step has its own timeout, so only a hung browser gets here.
+            log.error("%s did not finish within %.0fs: the browser hangs", journey.name, limit)
+            return play.crashed(
+                TimeoutError(f"the run did not finish within {limit:.0f}s"), "the browser hangs"
+            )
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -74,6 +81,12 @@ class Runner:
             options["locale"] = journey.locale
         options["service_workers"] = "block"  # a cached worker would hide the real network
         return options
+
+
+def run_time_limit(journey: Journey) -> float:
+    """Longest a run may take: every step's timeout, plus room to look and save artifacts."""
+    steps = sum(step.timeout or journey.timeout for step in journey.steps)
+    return steps * 1.5 + 60.0
 
 
 @dataclass
@@ -121,8 +134,8 @@ class _Play:
         try:
             return await self._play(self.context)
         finally:
-            with suppress(PlaywrightError):
-                await self.context.close()
+            with suppress(PlaywrightError, TimeoutError):
+                await asyncio.wait_for(self.context.close(), timeout=15)
 
     async def _play(self, context: BrowserContext) -> RunResult:
         tracing = self.runner.trace != "off" and self.folder is not None

@@ -149,6 +149,8 @@ class Monitor:
             location=self.options.location,
         )
         result = await runner.run(journey, attempt)
+        if result.failure is not None and "the browser hangs" in result.failure.reason:
+            await self.keeper.discard()
         if not self.keeper.up and result.failure_kind is not FailureKind.MONITOR_ERROR:
             # The browser died under this run: whatever the steps saw, it is not the shop's fault.
             result = _monitor_error(journey, started, attempt, "the browser died during the run")

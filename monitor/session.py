@@ -71,17 +71,27 @@ class BrowserKeeper:
             if self._browser is not None and self._browser.is_connected():
                 return self._browser
             if self._browser is not None:
-                with suppress(PlaywrightError):
-                    await self._browser.close()
+                with suppress(PlaywrightError, TimeoutError):
+                    await asyncio.wait_for(self._browser.close(), timeout=10)
                 if self.on_restart is not None:
                     self.on_restart()
             return await self._launch()
 
+    async def discard(self) -> None:
+        """Give up on the current browser (it hangs): the next `ensure` launches a new one."""
+        async with self._lock:
+            browser, self._browser = self._browser, None
+        if browser is not None:
+            with suppress(PlaywrightError, TimeoutError):
+                await asyncio.wait_for(browser.close(), timeout=10)
+            if self.on_restart is not None:
+                self.on_restart()
+
     async def close(self) -> None:
         async with self._lock:
             if self._browser is not None:
-                with suppress(PlaywrightError):
-                    await self._browser.close()
+                with suppress(PlaywrightError, TimeoutError):
+                    await asyncio.wait_for(self._browser.close(), timeout=10)
                 self._browser = None
             if self._playwright is not None:
                 with suppress(PlaywrightError):

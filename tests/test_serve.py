@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -277,3 +279,35 @@ def test_built_in_webhook_fires_with_what_a_person_needs_and_resolves(
     assert firing["screenshot"].startswith(f"{server.url}/artifacts/")
     assert http_get(firing["screenshot"])[0] == 200
     assert resolved["journey"] == "demo-guest-checkout"
+
+
+def test_a_killed_browser_is_relaunched_and_never_blamed_on_the_shop(
+    shop: DemoShopThread, tmp_path: Path, serve_process: Callable[..., ServeProcess]
+) -> None:
+    server = serve_process([fast_copy(tmp_path, "demo-guest-checkout", every="1s")],
+                           env={"SHOP_URL": shop.url})
+
+    def passed() -> float:
+        return server.metric("checkout_journey_runs_total", result="passed") or 0
+
+    wait_for(lambda: passed() >= 1, 60, "a first passing run")
+    wait_for(lambda: json.loads(server.get("/api/journeys")[1])["journeys"][0]["running"], 30,
+             "a run in progress")
+    browsers = [pid for pid in server.children()
+                if "headless" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+                or "chrom" in Path(f"/proc/{pid}/comm").read_text()]
+    assert browsers
+    for pid in browsers:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    before = passed()
+
+    wait_for(lambda: (server.metric("checkout_browser_restarts_total") or 0) >= 1, 60,
+             "the browser to be relaunched")
+    wait_for(lambda: passed() > before, 60, "a passing run on the new browser")
+    assert server.get("/healthz")[0] == 200
+    _, text = server.get("/metrics")
+    blamed = [line for line in text.splitlines()
+              if line.startswith("checkout_journey_failures_total") and 'kind="monitor_error"'
+              not in line and not line.endswith(" 0.0")]
+    assert blamed == []
