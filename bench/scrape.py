@@ -5,8 +5,8 @@ budgets), feeds each a passing run (8 steps, 4 page loads with vitals) and every
 one too, then times `exposition()` and a GET of /metrics from `monitor.server.create_app` on
 127.0.0.1:0 (plain and gzip, as Prometheus asks).
 
-    python -m bench metrics             # 20 scrapes of each
-    python -m bench metrics --quick     # 5
+    python -m bench metrics             # 10 scrapes of each
+    python -m bench metrics --quick     # 3
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def run_result(journey: Journey, passed: bool, n: int) -> RunResult:
         ()
         if passed
         else (HttpError("https://shop.example/api/pay", 502, ResourceClass.API, "POST", "pay"),)
-    )  # noqa: E501
+    )
     return RunResult(
         journey=journey.name,
         site=journey.site_label,
@@ -137,7 +137,7 @@ async def _http(registry: CollectorRegistry, scrapes: int) -> dict[str, Any]:
 
 
 def main(quick: bool = False) -> dict[str, Any]:
-    scrapes = 5 if quick else 20
+    scrapes = 3 if quick else 10
     registry, observe_seconds, observed = fed_registry()
     timings, body = [], b""
     for _ in range(scrapes):
@@ -145,15 +145,24 @@ def main(quick: bool = False) -> dict[str, Any]:
         body, _ = exposition(registry)
         timings.append(time.perf_counter() - began)
     series = sum(1 for line in body.splitlines() if line and not line.startswith(b"#"))
+    families: dict[str, int] = {}
+    for line in body.splitlines():
+        if line and not line.startswith(b"#"):
+            name = line.split(b"{", 1)[0].split(b" ", 1)[0].decode()
+            family = name.removesuffix("_bucket").removesuffix("_sum").removesuffix("_count")
+            families[family] = families.get(family, 0) + 1
     http = asyncio.run(_http(registry, scrapes))
-    data = {
+    by_metric = dict(sorted(families.items(), key=lambda kv: -kv[1]))
+    exposed = summary(timings)
+    data: dict[str, Any] = {
         "quick": quick,
         "journeys": JOURNEYS,
         "steps_per_journey": len(STEP_NAMES),
         "runs_observed": observed,
         "observe_seconds_per_run": round(observe_seconds, 6),
         "series": series,
-        "exposition_seconds": summary(timings),
+        "series_by_metric": by_metric,
+        "exposition_seconds": exposed,
         "body_bytes": len(body),
         "gzip_bytes": len(gzip.compress(body, 6)),
         "http": http,
@@ -162,8 +171,7 @@ def main(quick: bool = False) -> dict[str, Any]:
         f"/metrics with {JOURNEYS} journeys x {len(STEP_NAMES)} steps ({scrapes} scrapes)",
         ["what", "median s", "max s", "bytes", "series"],
         [
-            ["exposition()", timings and data["exposition_seconds"]["median"],
-             data["exposition_seconds"]["max"], len(body), series],
+            ["exposition()", exposed["median"], exposed["max"], len(body), series],
             ["GET /metrics", http["identity"]["seconds"]["median"],
              http["identity"]["seconds"]["max"], http["identity"]["bytes"], series],
             [f"GET, Accept-Encoding gzip (served {http['gzip']['served']})",
@@ -171,6 +179,11 @@ def main(quick: bool = False) -> dict[str, Any]:
              http["gzip"]["bytes"], series],
         ],
     )  # fmt: skip
+    print_table(
+        "series by metric (largest first)",
+        ["metric", "series"],
+        [[name, count] for name, count in list(by_metric.items())[:8]],
+    )
     print(
         f"observe(): {observe_seconds * 1000:.2f} ms per run; body gzips to "
         f"{data['gzip_bytes']} bytes"

@@ -21,6 +21,7 @@ from typing import Any
 import playwright.async_api._generated as playwright_api
 from playwright.async_api import Browser, Frame, Locator, Page
 
+import monitor.classify
 import monitor.probes
 import monitor.runner
 import monitor.steps
@@ -75,6 +76,11 @@ NO_INIT_SCRIPT = Patch(monitor.runner, "INIT_SCRIPT", "/* no probes */")
 NO_WATCHER = Patch(monitor.runner, "_watch_for", _never)
 NO_LISTENERS = Patch(monitor.probes.Recorder, "attach", _no_attach)
 NO_VISIBLE_FILTER = Patch(monitor.steps, "locate", _first_match)
+FAST_POLL = Patch(monitor.steps, "POLL", 0.02)
+INIT_SCRIPT: str = monitor.probes.INIT_SCRIPT
+_PAINT_WAIT = "if (vitals.lcp === null && document.visibilityState === 'visible') await painted();"
+assert _PAINT_WAIT in INIT_SCRIPT, "the init script changed: update bench/variants"
+NO_PAINT_WAIT = Patch(monitor.runner, "INIT_SCRIPT", INIT_SCRIPT.replace(_PAINT_WAIT, ""))
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,12 @@ VARIANTS = (
     Variant("no watcher", "the look for error/declined text every 0.5s", patches=(NO_WATCHER,)),
     Variant("no listeners", "request/response/console listeners", patches=(NO_LISTENERS,)),
     Variant("no visible filter", "visible-only locators", patches=(NO_VISIBLE_FILTER,)),
+    Variant(
+        "no paint wait",
+        "the snapshot's wait for a frame while LCP is unknown",
+        patches=(NO_PAINT_WAIT,),
+    ),
+    Variant("expect poll 20ms", "(changes) expect's 100 ms poll to 20 ms", patches=(FAST_POLL,)),
     Variant("bare runner", "all of the above", trace="off", patches=EVERYTHING),
 )
 
@@ -183,6 +195,6 @@ def profiled(profile: Profile) -> Iterator[None]:
         Patch(owner, attribute, _timed(profile, label, getattr(owner, attribute)))
         for owner, attribute, label in PROFILED
     ]
-    classify = _timed_sync(profile, "classify", monitor.runner.classify)
+    classify = _timed_sync(profile, "classify", monitor.classify.classify)
     with patched((*patches, Patch(monitor.runner, "classify", classify))):
         yield

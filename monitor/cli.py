@@ -395,6 +395,14 @@ def _serve_arguments(sub: argparse.ArgumentParser, with_outputs: bool = True) ->
         "see README",
     )
     sub.add_argument(
+        "--web-config",
+        type=Path,
+        default=Path(p) if (p := env("CHECKOUT_MONITOR_WEB_CONFIG")) else None,
+        metavar="FILE",
+        help="basic auth and TLS for the HTTP endpoints, in Prometheus exporter-toolkit's "
+        "web config format (env CHECKOUT_MONITOR_WEB_CONFIG)",
+    )
+    sub.add_argument(
         "--keep-artifacts",
         type=int,
         default=20,
@@ -453,6 +461,12 @@ def serve_journeys(
         from monitor.config import load_config
 
         alerts = load_config(args.config, os.environ).alerts
+    web = None
+    if args.web_config is not None:
+        from monitor.webconfig import load_web_config, ssl_context
+
+        web = load_web_config(args.web_config, os.environ)
+        ssl_context(web)  # a bad certificate is an error now, not after the browser started
     found = find_browser(args.browser_path)
     logging.basicConfig(
         level=logging.INFO,
@@ -469,6 +483,7 @@ def serve_journeys(
         trace=args.trace,
         location=args.location,
         alerts=alerts,
+        web=web,
     )
 
     def ready(url: str) -> None:
@@ -685,6 +700,13 @@ def _demo_shop(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["demo-shop"]:
+        # Its options belong to the demo shop's own parser (argparse's REMAINDER cannot
+        # start with an option such as --port).
+        from monitor.demo.__main__ import main as demo_shop_main
+
+        return int(demo_shop_main(argv[1:], prog="checkout-monitor demo-shop"))
     parser = _parser()
     args = parser.parse_args(argv)
     handler: Command | None = getattr(args, "handler", None)

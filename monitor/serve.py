@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -36,6 +37,7 @@ from monitor.runner import Runner, TraceMode
 from monitor.scheduler import Scheduler
 from monitor.server import ServerState, artifact_url, create_app
 from monitor.session import BrowserKeeper
+from monitor.webconfig import WebConfig, basic_auth, ssl_context
 
 log = logging.getLogger("checkout_monitor")
 
@@ -54,6 +56,7 @@ class ServeOptions:
     location: str = ""
     watch_seconds: float = 2.0  # how often journey files are checked for changes
     alerts: Alerts | None = None  # built-in notifications, from --config
+    web: WebConfig | None = None  # basic auth and TLS, from --web-config
 
 
 @dataclass
@@ -76,6 +79,7 @@ class Monitor:
             on_state=self._state,
         )
         self.notifier: Notifier | None = None
+        self._tls: ssl.SSLContext | None = None
         self._site: web.TCPSite | None = None
         self._runner: web.AppRunner | None = None
         self._watch: asyncio.Task[None] | None = None
@@ -94,9 +98,18 @@ class Monitor:
             browser_up=lambda: self.keeper.up,
             location=self.options.location,
         )
-        self._runner = web.AppRunner(create_app(state), access_log=None)
+        web_config = self.options.web
+        auth = (
+            [basic_auth(web_config.basic_auth_users)]
+            if web_config and (web_config.basic_auth_users)
+            else []
+        )
+        self._runner = web.AppRunner(create_app(state, auth), access_log=None)
         await self._runner.setup()
-        self._site = web.TCPSite(self._runner, self.options.host, self.options.port)
+        self._tls = ssl_context(web_config) if web_config else None
+        self._site = web.TCPSite(
+            self._runner, self.options.host, self.options.port, ssl_context=self._tls
+        )
         await self._site.start()
         if self.options.alerts is not None and self.options.alerts.targets:
             await self._start_notifier(self.options.alerts, state)
@@ -117,7 +130,7 @@ class Monitor:
     def url(self) -> str:
         assert self._runner is not None
         host, port = self._runner.addresses[0][:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self._tls else 'http'}://{host}:{port}"
 
     async def stop(self) -> None:
         if self._watch is not None:

@@ -9,12 +9,13 @@ Thin aiohttp handlers over plain state; rendering lives in metrics.py and status
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from prometheus_client import CollectorRegistry
 
 from monitor.history import History
@@ -136,8 +137,8 @@ async def status_page(request: web.Request) -> web.Response:
     return response
 
 
-def create_app(state: ServerState) -> web.Application:
-    app = web.Application()
+def create_app(state: ServerState, middlewares: Sequence[Middleware] = ()) -> web.Application:
+    app = web.Application(middlewares=list(middlewares))
     app[STATE] = state
     app.router.add_get("/", status_page)
     app.router.add_get("/metrics", metrics)

@@ -202,7 +202,7 @@ def start_serve(
         if not line:
             break
         lines.append(line)
-        if match := re.search(r"status page\s+(http://\S+)/", line):
+        if match := re.search(r"status page\s+(https?://\S+)/", line):
             return ServeProcess(process, match.group(1), lines, log)
     process.kill()
     process.wait()

@@ -83,3 +83,10 @@ def test_bad_journey_through_the_real_command_has_no_traceback(tmp_path: Path) -
     assert out.returncode == 2
     assert f"{bad}:4:5: steps[0]: unknown step action 'clik'" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_demo_shop_takes_its_own_options(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo-shop", "--list-faults"]) == 0
+    assert "decline-all" in capsys.readouterr().out
+    assert main(["demo-shop", "--port", "80", "--fault", "nope"]) == 2
+    assert "nope" in capsys.readouterr().err

@@ -284,30 +284,105 @@ def test_built_in_webhook_fires_with_what_a_person_needs_and_resolves(
 def test_a_killed_browser_is_relaunched_and_never_blamed_on_the_shop(
     shop: DemoShopThread, tmp_path: Path, serve_process: Callable[..., ServeProcess]
 ) -> None:
-    server = serve_process([fast_copy(tmp_path, "demo-guest-checkout", every="1s")],
-                           env={"SHOP_URL": shop.url})
+    server = serve_process(
+        [fast_copy(tmp_path, "demo-guest-checkout", every="1s")], env={"SHOP_URL": shop.url}
+    )
 
     def passed() -> float:
         return server.metric("checkout_journey_runs_total", result="passed") or 0
 
     wait_for(lambda: passed() >= 1, 60, "a first passing run")
-    wait_for(lambda: json.loads(server.get("/api/journeys")[1])["journeys"][0]["running"], 30,
-             "a run in progress")
-    browsers = [pid for pid in server.children()
-                if "headless" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-                or "chrom" in Path(f"/proc/{pid}/comm").read_text()]
+    wait_for(
+        lambda: json.loads(server.get("/api/journeys")[1])["journeys"][0]["running"],
+        30,
+        "a run in progress",
+    )
+    browsers = [
+        pid
+        for pid in server.children()
+        if "headless" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        or "chrom" in Path(f"/proc/{pid}/comm").read_text()
+    ]
     assert browsers
     for pid in browsers:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     before = passed()
 
-    wait_for(lambda: (server.metric("checkout_browser_restarts_total") or 0) >= 1, 60,
-             "the browser to be relaunched")
+    wait_for(
+        lambda: (server.metric("checkout_browser_restarts_total") or 0) >= 1,
+        60,
+        "the browser to be relaunched",
+    )
     wait_for(lambda: passed() > before, 60, "a passing run on the new browser")
     assert server.get("/healthz")[0] == 200
     _, text = server.get("/metrics")
-    blamed = [line for line in text.splitlines()
-              if line.startswith("checkout_journey_failures_total") and 'kind="monitor_error"'
-              not in line and not line.endswith(" 0.0")]
+    blamed = [
+        line
+        for line in text.splitlines()
+        if line.startswith("checkout_journey_failures_total")
+        and 'kind="monitor_error"' not in line
+        and not line.endswith(" 0.0")
+    ]
     assert blamed == []
+
+
+def test_basic_auth_and_tls_from_an_exporter_toolkit_web_config(
+    tmp_path: Path, serve_process: Callable[..., ServeProcess]
+) -> None:
+    import base64
+    import ssl
+    import subprocess
+    import urllib.request
+
+    import bcrypt
+
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(tmp_path / "key.pem"),
+            "-out",
+            str(tmp_path / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    hashed = bcrypt.hashpw(b"s3cret", bcrypt.gensalt(rounds=4)).decode()
+    web = tmp_path / "web.yml"
+    web.write_text(
+        "tls_server_config: {cert_file: cert.pem, key_file: key.pem}\n"
+        f"basic_auth_users:\n  prometheus: '{hashed}'\n"
+    )
+    with serve_bytes({"/": b"<h1>Welcome</h1>"}) as site:
+        journey = tmp_path / "home.yaml"
+        journey.write_text(f"name: home\nbase_url: {site}\nevery: 5s\nsteps: [{{goto: /}}]\n")
+        server = serve_process([journey], "--web-config", str(web))
+        trusted = ssl.create_default_context(cafile=str(tmp_path / "cert.pem"))
+
+        def get(user: str | None) -> int:
+            request = urllib.request.Request(server.url + "/metrics")
+            if user:
+                token = base64.b64encode(user.encode()).decode()
+                request.add_header("Authorization", f"Basic {token}")
+            try:
+                with urllib.request.urlopen(request, context=trusted, timeout=10) as answer:
+                    return int(answer.status)
+            except urllib.error.HTTPError as error:
+                return int(error.code)
+
+        assert server.url.startswith("https://")
+        assert get(None) == 401
+        assert get("prometheus:wrong") == 401
+        assert get("prometheus:s3cret") == 200
