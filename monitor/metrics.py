@@ -82,8 +82,14 @@ HELP = {
         "1 if the last run of the journey reached its end (e.g. a confirmed order), else 0."
     ),
     "checkout_journey_duration_seconds": (
-        "How long a shopper needed for the whole journey, in runs that passed."
+        "How long a shopper needed for the whole journey, in runs that reached the end "
+        "(passed, or worked but over budget)."
     ),
+    "checkout_journey_consecutive_failures": (
+        "Failed runs in a row that a shopper would have met (not our own monitor errors, not "
+        "slow-but-working runs); 0 after a run that worked."
+    ),
+    "checkout_journey_interval_seconds": "How often the journey is meant to run (its `every`).",
     "checkout_journey_last_run_timestamp_seconds": (
         "When the last run of the journey finished, as a unix time."
     ),
@@ -239,6 +245,8 @@ class CheckoutMetrics:
             Gauge, "checkout_journey_last_failure_info", "step", "kind"
         )
         self._clicks = journey_metric(Gauge, "checkout_journey_clicks")
+        self._streak = journey_metric(Gauge, "checkout_journey_consecutive_failures")
+        self._interval = journey_metric(Gauge, "checkout_journey_interval_seconds")
         self._pages = journey_metric(Gauge, "checkout_journey_pages")
         self._budget = journey_metric(Gauge, "checkout_journey_budget", "budget")
         self._budget_exceeded = journey_metric(Counter, "checkout_budget_exceeded_total", "budget")
@@ -316,6 +324,8 @@ class CheckoutMetrics:
         for source in CONSOLE_SOURCES:
             self._child(self._console_errors, base, source)
         self._child(self._retries, base)
+        self._child(self._interval, base).set(journey.every)
+        self._child(self._streak, base)
         for budget in BUDGETS:
             limit = getattr(journey.budgets, budget)
             if limit is not None:
@@ -354,8 +364,14 @@ class CheckoutMetrics:
         self._child(self._pages, base).set(result.pages_visited)
         if retries > 0:
             self._child(self._retries, base).inc(retries)
-        if result.passed:
+        kind = result.failure_kind
+        if result.passed or kind is FailureKind.BUDGET_EXCEEDED:
             self._child(self._duration, base).observe(result.duration_seconds)
+        streak = self._child(self._streak, base)
+        if result.passed or kind is FailureKind.BUDGET_EXCEEDED:
+            streak.set(0)
+        elif kind is not FailureKind.MONITOR_ERROR:
+            streak.inc()
         self._failed(base, result.failure if not result.passed else None)
         for budget in {breach.budget for breach in result.budgets_exceeded}:
             self._child(self._budget_exceeded, base, budget=budget).inc()
@@ -413,6 +429,11 @@ class CheckoutMetrics:
 
     def browser_restarted(self) -> None:
         self._browser_restarts.inc()
+
+    def set_notification_targets(self, names: Iterable[str]) -> None:
+        """Start each configured target's failure counter at 0, so alerts see the first one."""
+        for name in names:
+            self._notification_failures.labels(target=label_text(name))
 
     def set_browser_up(self, up: bool) -> None:
         self._browser_up.set(1 if up else 0)

@@ -124,6 +124,7 @@ class Monitor:
             artifact_url=lambda path: artifact_url(state, path),
         )
         self.notifier = Notifier(rules, alert_state, on_failure=self.metrics.notification_failed)
+        self.metrics.set_notification_targets(t.name for t in rules.targets)
         await self.notifier.start()
 
     @property

@@ -503,3 +503,38 @@ def test_exposition_passes_promtool_check_metrics(
 
     assert check.returncode == 0, (check.stdout + check.stderr).decode()
     assert (check.stdout + check.stderr).strip() == b""  # not even a lint warning
+
+
+def test_consecutive_failures_count_shop_failures_only(
+    metrics: CheckoutMetrics, registry: CollectorRegistry, journey: Journey
+) -> None:
+    def streak() -> float | None:
+        return value(registry, "checkout_journey_consecutive_failures", journey)
+
+    assert streak() == 0
+    metrics.observe(journey, failed(journey, FailureKind.PAYMENT_DECLINED))
+    metrics.observe(journey, failed(journey, FailureKind.MONITOR_ERROR, step=None))
+    metrics.observe(journey, failed(journey, FailureKind.ERROR_PAGE))
+    assert streak() == 2  # our own error neither counts nor breaks the streak
+    metrics.observe(journey, failed(journey, FailureKind.BUDGET_EXCEEDED, step=None))
+    assert streak() == 0  # slow, but the shopper could buy
+    metrics.observe(journey, failed(journey, FailureKind.TIMEOUT))
+    metrics.observe(journey, passed(journey))
+    assert streak() == 0
+
+
+def test_interval_gauge_is_the_journeys_every(
+    registry: CollectorRegistry, journey: Journey
+) -> None:
+    assert value(registry, "checkout_journey_interval_seconds", journey) is None
+    CheckoutMetrics(registry).set_journeys([journey])
+    assert value(registry, "checkout_journey_interval_seconds", journey) == journey.every
+
+
+def test_notification_targets_start_at_zero(registry: CollectorRegistry) -> None:
+    CheckoutMetrics(registry).set_notification_targets(["ops", "chat"])
+    for target in ("ops", "chat"):
+        assert (
+            registry.get_sample_value("checkout_notification_failures_total", {"target": target})
+            == 0
+        )
