@@ -538,3 +538,37 @@ def test_notification_targets_start_at_zero(registry: CollectorRegistry) -> None
             registry.get_sample_value("checkout_notification_failures_total", {"target": target})
             == 0
         )
+
+
+def test_a_site_with_thousands_of_distinct_urls_and_errors_adds_no_series(
+    metrics: CheckoutMetrics, registry: CollectorRegistry, journey: Journey
+) -> None:
+    def series() -> int:
+        return sum(len(family.samples) for family in registry.collect())
+
+    metrics.observe(journey, passed(journey))
+    before = series()
+    noisy = passed(
+        journey,
+        http_errors=tuple(
+            HttpError(
+                f"https://shop.example/p/{i}?s={i}",
+                404 + i % 100,
+                ResourceClass.STATIC,
+                "GET",
+                "home",
+            )
+            for i in range(3000)
+        ),
+        failed_requests=tuple(
+            RequestFailure(
+                f"https://cdn{i}.example/x.js", "net::ERR_FAILED", ResourceClass.STATIC, "home"
+            )
+            for i in range(3000)
+        ),
+        console_errors=tuple(
+            ConsoleError(f"error {i} at https://x/{i}", "console", "home") for i in range(3000)
+        ),
+    )
+    metrics.observe(journey, noisy)
+    assert series() == before

@@ -386,3 +386,60 @@ def test_basic_auth_and_tls_from_an_exporter_toolkit_web_config(
         assert get(None) == 401
         assert get("prometheus:wrong") == 401
         assert get("prometheus:s3cret") == 200
+
+
+def test_secrets_never_reach_logs_status_page_api_alerts_or_artifacts(
+    shop: DemoShopThread, tmp_path: Path, serve_process: Callable[..., ServeProcess]
+) -> None:
+    import zipfile
+
+    card, password = "4000000000000002", "hunter2-Secret"
+    journey = fast_copy(tmp_path, "demo-guest-checkout")
+    # A password typed into a password field, never declared as a secret, is masked too.
+    login = tmp_path / "journeys" / "login.yaml"
+    with serve_bytes(
+        {"/": b"<form><input type=password id=pw><button>Sign in</button></form><p>Welcome</p>"}
+    ) as site:
+        login.write_text(
+            f"name: login\nbase_url: {site}\nevery: 2s\nretries: 0\ntimeout: 2s\nsteps:\n"
+            "  - goto: /\n"
+            f"  - fill: {{'#pw': '{password}'}}\n"
+            "  - expect: {text: Signed in}\n"  # fails: artifacts are written
+        )
+        with webhook_receiver() as (hook, received):
+            config = tmp_path / "monitor.yaml"
+            config.write_text(
+                "alerts:\n  after_failures: 1\n  targets:\n"
+                f"    - {{name: ops, type: webhook, url: '{hook}'}}\n"
+            )
+            server = serve_process(
+                [journey.parent],
+                "--config",
+                str(config),
+                "--trace",
+                "always",
+                env={"SHOP_URL": shop.url, "TEST_CARD": card},
+            )
+            wait_for(
+                lambda: {m["journey"] for m in received} >= {"login", "demo-guest-checkout"},
+                90,
+                "both journeys to alert",
+            )
+            texts = [
+                json.dumps(received),
+                server.get("/")[1],
+                server.get("/api/runs")[1],
+                server.get("/api/journeys")[1],
+                server.get("/metrics")[1],
+            ]
+    server.stop()
+    texts.append((tmp_path / "serve.log").read_text())
+    for path in (tmp_path / "artifacts").rglob("*"):
+        if path.suffix == ".zip":
+            with zipfile.ZipFile(path) as trace:
+                texts += [trace.read(n).decode("utf-8", "replace") for n in trace.namelist()]
+        elif path.is_file() and path.suffix != ".png":
+            texts.append(path.read_text(errors="replace"))
+    assert any("trace.zip" in str(p) for p in (tmp_path / "artifacts").rglob("*"))
+    leaks = [t[:200] for t in texts if card in t or "4000 0000 0000 0002" in t or password in t]
+    assert leaks == []
