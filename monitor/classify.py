@@ -17,7 +17,7 @@ from typing import Literal
 
 from monitor.result import Failure, FailureKind
 
-ProblemKind = Literal["unusable", "timeout", "assertion", "navigation", "monitor"]
+ProblemKind = Literal["unusable", "timeout", "assertion", "mismatch", "navigation", "monitor"]
 
 UNUSABLE_WORDS = {
     "missing": "is not on the page",
@@ -79,13 +79,14 @@ class Observation:
     payment_requests_ok: int = 0  # API or document answers < 400 after paying
     page_errors: tuple[str, ...] = ()  # uncaught JS errors during the failing step
     budgets_exceeded: tuple[str, ...] = field(default_factory=tuple)
+    stopped_before_payment: bool = False  # `stop_before: payment`: no order was meant
 
 
 def classify(seen: Observation) -> Failure | None:
     """The one failure that explains the run, or None when it passed within budget."""
     step = seen.step
     if step is None:
-        if seen.confirms_order and not seen.order_confirmed:
+        if seen.confirms_order and not seen.order_confirmed and not seen.stopped_before_payment:
             return Failure(
                 FailureKind.ORDER_UNCONFIRMED,
                 None,
@@ -154,6 +155,8 @@ def classify(seen: Observation) -> Failure | None:
                 FailureKind.ORDER_UNCONFIRMED,
                 f"payment went through but the order was not confirmed: {problem.message}",
             )
+    if problem.kind == "mismatch":
+        return failure(FailureKind.DATA_MISMATCH, problem.message)
     if problem.kind == "assertion":
         return failure(FailureKind.ASSERTION_FAILED, problem.message)
     if problem.kind in ("timeout", "navigation"):

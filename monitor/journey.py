@@ -485,16 +485,27 @@ class Expectation(Model):
     visible: Target | None = None
     hidden: Target | None = None
     text: str | None = Field(None, description="visible text on the page (or inside `within`)")
-    within: Target | None = Field(None, description="where to look for `text`")
+    text_equals: str | None = Field(
+        None, description="the text of `within` is exactly this (e.g. a remembered ${price})"
+    )
+    within: Target | None = Field(None, description="where to look for `text` / `text_equals`")
     url: str | None = Field(None, description="URL contains this; glob with *, or re:REGEX")
     title: str | None = Field(None, description="page title contains this")
     count: CountOf | None = None
+    formula: str | None = Field(
+        None, description="numbers that must add up: `cart_total == price * qty + delivery`"
+    )
 
     @model_validator(mode="after")
     def _something(self) -> Expectation:
-        _require_count(self, ("visible", "hidden", "text", "url", "title", "count"))
-        if self.within is not None and self.text is None:
-            raise PydanticCustomError("expect", "'within' goes with 'text'")
+        keys = ("visible", "hidden", "text", "text_equals", "url", "title", "count", "formula")
+        _require_count(self, keys)
+        if self.within is not None and self.text is None and self.text_equals is None:
+            raise PydanticCustomError("expect", "'within' goes with 'text' or 'text_equals'")
+        if self.text_equals is not None and self.within is None:
+            raise PydanticCustomError("expect", "'text_equals' needs 'within': the element to read")
+        if self.formula is not None:
+            check_formula(self.formula)
         return self
 
 
@@ -538,6 +549,57 @@ class ScreenshotStep(StepBase):
         return f"screenshot {self.screenshot.name}"
 
 
+class RememberStep(StepBase):
+    """Keep what the page shows for later checks: `remember: {price: "#price"}`, then
+    `expect: {within: "#cart-total", text_equals: "${price}"}` or a `formula`."""
+
+    ACTION: ClassVar[str] = "remember"
+    remember: dict[Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")], Target] = Field(
+        min_length=1
+    )
+
+    def default_name(self) -> str:
+        return "remember " + ", ".join(self.remember)
+
+
+CONTENT_CHECKS = ("price", "image", "delivery", "returns", "payment_methods", "size_chart")
+
+
+class ExpectContentStep(StepBase):
+    """What a buyer needs before buying, each a named check: `expect_content: [price, image,
+    delivery, returns, payment_methods, size_chart]`, or a mapping naming where each is
+    (`{size_chart: "#size-guide"}`; null keeps the built-in check)."""
+
+    ACTION: ClassVar[str] = "expect_content"
+    expect_content: dict[str, Target | None]
+
+    @field_validator("expect_content", mode="before")
+    @classmethod
+    def _list_form(cls, value: object) -> object:
+        return {name: None for name in value} if isinstance(value, list) else value
+
+    @field_validator("expect_content")
+    @classmethod
+    def _known(cls, checks: dict[str, Target | None]) -> dict[str, Target | None]:
+        for name, target in checks.items():
+            if target is None and name not in CONTENT_CHECKS:
+                raise PydanticCustomError(
+                    "content",
+                    "no built-in check '{name}'{hint}: give it a target, or use one of {known}",
+                    {
+                        "name": name,
+                        "hint": _hint(name, CONTENT_CHECKS),
+                        "known": ", ".join(CONTENT_CHECKS),
+                    },
+                )
+        if not checks:
+            raise PydanticCustomError("content", "name at least one check")
+        return checks
+
+    def default_name(self) -> str:
+        return "content " + ", ".join(self.expect_content)
+
+
 STEP_TYPES: dict[str, type[StepBase]] = {
     cls.ACTION: cls
     for cls in (
@@ -552,6 +614,8 @@ STEP_TYPES: dict[str, type[StepBase]] = {
         WaitStep,
         ExpectStep,
         ScreenshotStep,
+        RememberStep,
+        ExpectContentStep,
     )
 }
 ACTIONS = tuple(STEP_TYPES)
@@ -585,7 +649,9 @@ Step = Annotated[
     | Annotated[HoverStep, Tag("hover-step")]
     | Annotated[WaitStep, Tag("wait-step")]
     | Annotated[ExpectStep, Tag("expect-step")]
-    | Annotated[ScreenshotStep, Tag("screenshot-step")],
+    | Annotated[ScreenshotStep, Tag("screenshot-step")]
+    | Annotated[RememberStep, Tag("remember-step")]
+    | Annotated[ExpectContentStep, Tag("expect_content-step")],
     Discriminator(
         _step_tag,
         custom_error_type="step_action",
@@ -595,6 +661,67 @@ Step = Annotated[
 
 
 # ---------------------------------------------------------------- journey
+
+
+NetworkName = Literal["slow-3g", "fast-3g", "slow-4g", "fast-4g", "offline"]
+
+
+class NetworkProfile(Model):
+    """A network like the shopper's: extra latency and throughput limits."""
+
+    latency_ms: float = Field(ge=0, le=60000)
+    download_kbps: float = Field(gt=0, description="kilobits per second")
+    upload_kbps: float = Field(gt=0)
+
+
+# Chrome DevTools' presets (latency ms, down kbps, up kbps).
+NETWORKS: dict[str, NetworkProfile] = {
+    "slow-3g": NetworkProfile(latency_ms=2000, download_kbps=400, upload_kbps=400),
+    "fast-3g": NetworkProfile(latency_ms=562.5, download_kbps=1440, upload_kbps=675),
+    "slow-4g": NetworkProfile(latency_ms=150, download_kbps=1600, upload_kbps=750),
+    "fast-4g": NetworkProfile(latency_ms=60, download_kbps=9000, upload_kbps=1500),
+}
+
+
+def check_formula(formula: str) -> None:
+    """A formula is names, numbers, + - * / and parentheses, on both sides of one `==`."""
+    import ast
+
+    try:
+        tree = ast.parse(formula, mode="eval")
+    except SyntaxError:
+        raise PydanticCustomError(
+            "formula",
+            "'{f}' is not a formula such as `total == price * qty + delivery`",
+            {"f": formula},
+        ) from None
+    allowed = (
+        ast.Expression,
+        ast.Compare,
+        ast.Eq,
+        ast.BinOp,
+        ast.Add,
+        ast.Sub,
+        ast.Mult,
+        ast.Div,
+        ast.Name,
+        ast.Load,
+        ast.Constant,
+        ast.UnaryOp,
+        ast.USub,
+    )
+    body = tree.body
+    if not (
+        isinstance(body, ast.Compare) and len(body.ops) == 1 and isinstance(body.ops[0], ast.Eq)
+    ):
+        raise PydanticCustomError("formula", "a formula compares two sides with ==")
+    for node in ast.walk(tree):
+        if not isinstance(node, allowed) or (
+            isinstance(node, ast.Constant) and not isinstance(node.value, int | float)
+        ):
+            raise PydanticCustomError(
+                "formula", "only names, numbers, + - * / ( ) and == are allowed in a formula"
+            )
 
 
 class Viewport(Model):
@@ -635,6 +762,15 @@ class Journey(Model):
         default_factory=list, description="environment variables whose values are masked"
     )
     tags: list[str] = Field(default_factory=list)
+    matrix: list[str] | None = Field(
+        None, description="devices to run on, one run each: [Desktop Chrome, iPhone 13]"
+    )
+    network: NetworkName | NetworkProfile | None = Field(
+        None, description="slow-3g, fast-3g, slow-4g, fast-4g, offline, or a custom profile"
+    )
+    stop_before: Literal["payment"] | None = Field(
+        None, description="walk up to the payment step, check it is usable, place no order"
+    )
     steps: list[Step] = Field(min_length=1)
 
     _secret_values: tuple[str, ...] = PrivateAttr(default=())
@@ -681,14 +817,18 @@ class Journey(Model):
     @field_validator("device")
     @classmethod
     def _known_device(cls, device: str, info: ValidationInfo) -> str:
-        known: Collection[str] | None = (info.context or {}).get("devices")
-        if known is not None and device not in known:
-            raise PydanticCustomError(
-                "device",
-                "unknown device '{device}'{hint}; `checkout-monitor doctor --devices` lists them",
-                {"device": device, "hint": _hint(device, known)},
-            )
+        _check_device(device, info)
         return device
+
+    @field_validator("matrix")
+    @classmethod
+    def _known_devices(cls, devices: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if devices is not None:
+            if not devices:
+                raise PydanticCustomError("matrix", "matrix needs at least one device")
+            for device in devices:
+                _check_device(device, info)
+        return devices
 
     @model_validator(mode="after")
     def _from_context(self, info: ValidationInfo) -> Journey:
@@ -696,6 +836,29 @@ class Journey(Model):
         self._secret_values = tuple(context.get("secret_values", ()))
         self._origin = str(context.get("origin", ""))
         return self
+
+    def expand(self) -> list[Journey]:
+        """One journey per device of `matrix` (named `<name>--<device>`), or itself."""
+        if not self.matrix:
+            return [self]
+        copies = []
+        for device in self.matrix:
+            slug = re.sub(r"[^a-z0-9]+", "-", device.lower()).strip("-")
+            copy = self.model_copy(
+                update={"name": f"{self.name}--{slug}", "device": device, "matrix": None}
+            )
+            copy._secret_values, copy._origin = self._secret_values, self._origin
+            copies.append(copy)
+        return copies
+
+    @property
+    def network_profile(self) -> NetworkProfile | None:
+        """The network to emulate, or None for an unthrottled one (offline: latency -1)."""
+        if self.network is None or isinstance(self.network, NetworkProfile):
+            return self.network
+        if self.network == "offline":
+            return NetworkProfile(latency_ms=0, download_kbps=1, upload_kbps=1)
+        return NETWORKS[self.network]
 
     @property
     def site_label(self) -> str:
@@ -730,6 +893,16 @@ class JourneyFile(Model):
     """A file holding several journeys under `journeys:`."""
 
     journeys: list[Journey] = Field(min_length=1)
+
+
+def _check_device(device: str, info: ValidationInfo) -> None:
+    known: Collection[str] | None = (info.context or {}).get("devices")
+    if known is not None and device not in known:
+        raise PydanticCustomError(
+            "device",
+            "unknown device '{device}'{hint}; `checkout-monitor doctor --devices` lists them",
+            {"device": device, "hint": _hint(device, known)},
+        )
 
 
 def _require_count(model: BaseModel, keys: tuple[str, ...], exactly_one: bool = False) -> None:

@@ -50,6 +50,7 @@ class _Document:
     problems: list[Problem] = field(default_factory=list)
     used_vars: dict[str, str] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)
+    unset: list[tuple[PathKey, str]] = field(default_factory=list)  # may be remembered names
 
     def where(self, path: PathKey) -> tuple[int, int]:
         while path not in self.marks and path:
@@ -98,6 +99,26 @@ def _parse(text: str, doc: _Document) -> None:
         return
     if nodes:
         doc.data = _build(nodes[0], (), doc, set())
+    remembered = set(_remembered(doc.data))
+    for path, name in doc.unset:
+        if name not in remembered:
+            doc.problem(
+                (*path, "#value"),
+                f"environment variable {name} is not set; set it, or give a default: "
+                f"${{{name}:-value}} (or remember it in an earlier step)",
+            )
+
+
+def _remembered(data: Any) -> Iterator[str]:
+    """Names that `remember` steps anywhere in the document set at run time."""
+    if isinstance(data, dict):
+        if isinstance(data.get("remember"), dict):
+            yield from (str(k) for k in data["remember"])
+        for value in data.values():
+            yield from _remembered(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _remembered(value)
 
 
 def _build(node: yaml.Node, path: PathKey, doc: _Document, active: set[int]) -> Any:
@@ -174,12 +195,8 @@ def _interpolate(text: str, path: PathKey, doc: _Document) -> str:
         value = doc.env.get(name)
         if value is None or (value == "" and default is not None):
             if default is None:
-                doc.problem(
-                    (*path, "#value"),
-                    f"environment variable {name} is not set; set it, or give a "
-                    f"default: ${{{name}:-value}}",
-                )
-                return ""
+                doc.unset.append((path, name))  # fine if a `remember` step sets it at run time
+                return match.group(0)
             value = default
         doc.used_vars[name] = value
         return value
@@ -410,7 +427,7 @@ def load_file(
             "origin": f"{doc.file}:{line}:{column}",
         }
         try:
-            journeys.append(Journey.model_validate(data, context=context))
+            journeys.extend(Journey.model_validate(data, context=context).expand())
         except ValidationError as exc:
             _validation_problems(exc, data, doc, base, known)
     return journeys, sorted(doc.problems, key=lambda p: (p.line, p.column))

@@ -29,6 +29,7 @@ class FailureKind(StrEnum):
     ORDER_UNCONFIRMED = "order_unconfirmed"
     ASSERTION_FAILED = "assertion_failed"
     TIMEOUT = "timeout"
+    DATA_MISMATCH = "data_mismatch"
     BUDGET_EXCEEDED = "budget_exceeded"
     MONITOR_ERROR = "monitor_error"
 
@@ -100,6 +101,15 @@ class ConsoleError:
 
 
 @dataclass(frozen=True)
+class ContentCheck:
+    """One thing a buyer needs to see (price, image, size chart...), and whether it was there."""
+
+    name: str
+    passed: bool
+    step: str
+
+
+@dataclass(frozen=True)
 class BudgetBreach:
     """One budget a working run broke: which (`clicks`, `journey_seconds`,
     `page_load_seconds`, `step_seconds`) and by how much, in words."""
@@ -135,6 +145,9 @@ class RunResult:
     artifacts: dict[str, str] = field(default_factory=dict)
     payment_attempted: bool = False
     order_confirmed: bool = False
+    stopped_before_payment: bool = False
+    content_checks: tuple[ContentCheck, ...] = ()
+    broken_images: tuple[str, ...] = ()  # URLs (no query) of images that did not load
     attempt: int = 1
 
     @property

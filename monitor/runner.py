@@ -27,10 +27,20 @@ from playwright.async_api import Error as PlaywrightError
 from monitor.artifacts import SENSITIVE_FIELDS, RunFolder, mask_zip, write_masked_text
 from monitor.browser import context_options
 from monitor.classify import FailedStep, Observation, Problem, classify
-from monitor.journey import Journey, StepBase
+from monitor.content import BROKEN_IMAGES_SCRIPT
+from monitor.journey import ClickStep, Journey, StepBase
 from monitor.probes import INIT_SCRIPT, Recorder, find_visible_text, page_snapshot
-from monitor.result import BudgetBreach, Failure, FailureKind, RunResult, StepResult, mask
-from monitor.steps import StepContext, perform
+from monitor.result import (
+    BudgetBreach,
+    ContentCheck,
+    Failure,
+    FailureKind,
+    RunResult,
+    StepResult,
+    mask,
+    public_url,
+)
+from monitor.steps import StepContext, perform, perform_trial
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +59,7 @@ class Runner:
     trace: TraceMode = "on-failure"
     location: str = ""
     on_step: StepListener | None = None
+    stop_before_payment: bool = False  # for every journey, as `stop_before: payment` does
     clock: Callable[[], float] = time.monotonic
     wall_clock: Callable[[], float] = time.time
 
@@ -111,6 +122,10 @@ class _Play:
 
     def __post_init__(self) -> None:
         self.names = self.journey.step_names()
+        self.memory: dict[str, str] = {}
+        self.content_checks: list[ContentCheck] = []
+        self.broken_images: list[str] = []
+        self.stopped = False
         self.secret_list: list[str] = list(self.journey.secret_values)
         self.page: Page | None = None
 
@@ -146,10 +161,14 @@ class _Play:
         page = self.page = await context.new_page()
         self.recorder = Recorder(context, page, self.secret_list)
         self.recorder.attach()
+        await self._emulate_network(context, page)
         for index, step in enumerate(self.journey.steps):
+            if step.payment and self._stops_before_payment:
+                await self._check_pay_step(self.page, index, step)
+                break
             if not await self._step(self.page, index, step):
                 break
-            self._follow_popup(context)
+            await self._follow_popup(context)
         result = await self._finish(self.page)
         if tracing:
             await self._save_trace(context, keep=not result.passed or self.runner.trace == "always")
@@ -173,11 +192,15 @@ class _Play:
             self.folder,
             self.masked_fields,
             secret_list=self.secret_list,
+            memory=self.memory,
+            content_checks=self.content_checks,
+            name=name,
         )
         problem = await self._act_watching(context)
         if problem is None or problem.kind != "monitor":
             await _settle(page, deadline, self.clock)
             self.recorder.note_snapshot(await page_snapshot(page))
+            await self._note_broken_images(page)
         if problem is None and (status := self._error_status_now(index)) is not None:
             # The shopper is looking at an error page: no need to wait for the next step.
             problem = Problem("assertion", f"the page answered HTTP {status}")
@@ -207,12 +230,70 @@ class _Play:
     def clock(self) -> float:
         return self.runner.clock()
 
-    def _follow_popup(self, context: BrowserContext) -> None:
+    async def _follow_popup(self, context: BrowserContext) -> None:
         """A link that opened a new tab takes the shopper there: so do we."""
         assert self.recorder is not None and self.page is not None
         opened = [p for p in context.pages if not p.is_closed()]
         if opened and opened[-1] is not self.page:
             self.page = self.recorder.page = opened[-1]
+            await self._emulate_network(context, self.page)
+
+    @property
+    def _stops_before_payment(self) -> bool:
+        return self.journey.stop_before == "payment" or self.runner.stop_before_payment
+
+    async def _check_pay_step(self, page: Page, index: int, step: StepBase) -> None:
+        """`stop_before: payment`: the pay button must be there and usable; it is not pressed."""
+        assert self.recorder is not None
+        self.stopped = True
+        if not isinstance(step, ClickStep):
+            return  # nothing to try without acting
+        name = self.names[index]
+        self.recorder.enter_step(index, name)
+        began = self.clock()
+        deadline = began + (step.timeout or self.journey.timeout)
+        context = StepContext(
+            page, self.journey, step, deadline, self.clock, secret_list=self.secret_list
+        )
+        problem = await perform_trial(context)
+        self.steps.append(
+            StepResult(
+                index,
+                name,
+                "check usable",
+                round(self.clock() - began, 4),
+                problem is None,
+                0,
+                problem.message if problem else None,
+            )
+        )
+        if problem is not None:
+            self.failed = FailedStep(index, name, problem)
+
+    async def _emulate_network(self, context: BrowserContext, page: Page) -> None:
+        """Throttle like the shopper's network (Chromium's DevTools network emulation)."""
+        journey = self.journey
+        profile = journey.network_profile
+        if profile is None:
+            return
+        session = await context.new_cdp_session(page)
+        await session.send("Network.enable")
+        await session.send(
+            "Network.emulateNetworkConditions",
+            {
+                "offline": journey.network == "offline",
+                "latency": profile.latency_ms,
+                "downloadThroughput": profile.download_kbps * 1000 / 8,
+                "uploadThroughput": profile.upload_kbps * 1000 / 8,
+            },
+        )
+
+    async def _note_broken_images(self, page: Page) -> None:
+        with suppress(PlaywrightError):
+            for url in await page.evaluate(BROKEN_IMAGES_SCRIPT):
+                shown = public_url(str(url))
+                if shown not in self.broken_images and len(self.broken_images) < 200:
+                    self.broken_images.append(shown)
 
     def _error_status_now(self, index: int) -> int | None:
         recorder = self.recorder
@@ -271,8 +352,11 @@ class _Play:
             failed_requests=tuple(recorder.failed_requests),
             console_errors=tuple(recorder.console_errors),
             budgets_exceeded=tuple(self._breaches) if failure is not None else (),
-            payment_attempted=self.payment_step is not None,
+            payment_attempted=self.payment_step is not None and not self.stopped,
             order_confirmed=self.confirmed,
+            stopped_before_payment=self.stopped,
+            content_checks=tuple(self.content_checks),
+            broken_images=tuple(self.broken_images),
             attempt=self.attempt,
         )
 
@@ -318,6 +402,7 @@ class _Play:
             payment_requests_ok=good,
             page_errors=tuple(self._page_errors_since(failed)),
             budgets_exceeded=tuple(b.detail for b in self._breaches) if failed is None else (),
+            stopped_before_payment=self.stopped,
         )
 
     def _page_errors_since(self, failed: FailedStep | None) -> list[str]:

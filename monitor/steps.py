@@ -23,11 +23,19 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from monitor.artifacts import RunFolder
 from monitor.classify import Problem
+from monitor.content import (
+    LOADED_IMAGE_SCRIPT,
+    TEXT_CHECKS,
+    FormulaError,
+    evaluate,
+    fill_in,
+)
 from monitor.journey import (
     CheckStep,
     ClickStep,
     CountOf,
     Expectation,
+    ExpectContentStep,
     ExpectStep,
     FieldValue,
     FillStep,
@@ -35,6 +43,7 @@ from monitor.journey import (
     HoverStep,
     Journey,
     PressStep,
+    RememberStep,
     ScreenshotStep,
     SelectStep,
     StepBase,
@@ -43,7 +52,7 @@ from monitor.journey import (
     WaitStep,
 )
 from monitor.probes import VISIBLE_TEXT_SCRIPT, diagnose, locate, locate_all, locate_any
-from monitor.result import mask, public_url
+from monitor.result import ContentCheck, mask, public_url
 
 POLL = 0.1  # seconds between looks while an expectation is not yet true
 
@@ -69,6 +78,9 @@ class StepContext:
     actions: int = 0
     screenshot: Path | None = None
     secret_list: list[str] = field(default_factory=list)  # grows with typed sensitive values
+    memory: dict[str, str] = field(default_factory=dict)  # what `remember` steps read
+    content_checks: list[ContentCheck] = field(default_factory=list)
+    name: str = ""
 
     @property
     def frames(self) -> tuple[str, ...]:
@@ -88,6 +100,20 @@ class StepContext:
 async def perform(ctx: StepContext) -> Problem | None:
     try:
         await _ACTIONS[type(ctx.step)](ctx)
+    except StepFailed as failed:
+        return failed.problem
+    except PlaywrightError as exc:
+        return _browser_problem(exc)
+    return None
+
+
+async def perform_trial(ctx: StepContext) -> Problem | None:
+    """Check a click step's target could be clicked — visible, enabled, not covered — without
+    clicking it (Playwright's trial click)."""
+    step = ctx.step
+    assert isinstance(step, ClickStep)
+    try:
+        await _use(ctx, step.click, lambda found: found.click(trial=True, timeout=ctx.ms()))
     except StepFailed as failed:
         return failed.problem
     except PlaywrightError as exc:
@@ -185,7 +211,8 @@ async def _fill(ctx: StepContext) -> None:
 
 
 def _filler(ctx: StepContext, field_value: FieldValue) -> Act:
-    return lambda found: found.fill(field_value.value, timeout=ctx.ms())
+    value = fill_in(field_value.value, ctx.memory)
+    return lambda found: found.fill(value, timeout=ctx.ms())
 
 
 async def _select(ctx: StepContext) -> None:
@@ -256,17 +283,24 @@ async def _expect(ctx: StepContext) -> None:
     step = ctx.step
     assert isinstance(step, ExpectStep)
     while True:
-        failing = await _first_unmet(ctx, step.expect)
+        try:
+            failing = await _first_unmet(ctx, step.expect)
+        except _Mismatch as mismatch:
+            if ctx.clock() >= ctx.deadline:
+                message = mask(str(mismatch), tuple(ctx.secret_list))
+                raise StepFailed(Problem("mismatch", message)) from None
+            failing = str(mismatch)
         if failing is None:
             return
         if ctx.clock() >= ctx.deadline:
-            raise StepFailed(Problem("assertion", mask(failing, ctx.journey.secret_values)))
+            raise StepFailed(Problem("assertion", mask(failing, tuple(ctx.secret_list))))
         await asyncio.sleep(POLL)
 
 
 async def _first_unmet(ctx: StepContext, e: Expectation) -> str | None:
     page = ctx.page
     seconds = f"within {ctx.seconds():g}s"
+    e = _filled(e, ctx.memory)
     if e.url is not None and not url_pattern(e.url).search(page.url):
         return f"expected the URL to match '{e.url}' {seconds}, it is {_short_url(page.url)}"
     if e.title is not None and e.title.lower() not in (await _title(page)).lower():
@@ -278,9 +312,59 @@ async def _first_unmet(ctx: StepContext, e: Expectation) -> str | None:
     if e.text is not None and not await _has_text(ctx, e.text, e.within):
         where = f" in {e.within.describe()}" if e.within else " on the page"
         return f"expected text '{e.text}'{where} {seconds}"
-    if e.count is not None:
-        return await _count_unmet(ctx, e.count, seconds)
+    if e.count is not None and (unmet := await _count_unmet(ctx, e.count, seconds)):
+        return unmet
+    if e.text_equals is not None and e.within is not None:
+        shown = await _text_of(locate(page, e.within, ctx.frames))
+        if _normal(shown) != _normal(e.text_equals):
+            raise _Mismatch(
+                f"{e.within.describe()} shows '{_normal(shown)[:80]}', expected "
+                f"'{_normal(e.text_equals)[:80]}'"
+            )
+    if e.formula is not None:
+        try:
+            equal, left, right = evaluate(e.formula, ctx.memory)
+        except FormulaError as exc:
+            raise StepFailed(Problem("monitor", f"formula '{e.formula}': {exc}")) from None
+        if not equal:
+            raise _Mismatch(
+                f"{e.formula}: {left:g} is not {right:g} (values: "
+                + ", ".join(f"{k}={v!r}" for k, v in ctx.memory.items())
+                + ")"
+            )
     return None
+
+
+class _Mismatch(Exception):
+    """Numbers or texts the shop shows don't agree: a data_mismatch, once the deadline passed."""
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _filled(e: Expectation, memory: dict[str, str]) -> Expectation:
+    if not memory:
+        return e
+    changes = {
+        key: fill_in(value, memory)
+        for key in ("text", "text_equals", "url", "title")
+        if isinstance(value := getattr(e, key), str)
+    }
+    return e.model_copy(update=changes)
+
+
+async def _text_of(found: Locator) -> str:
+    """What an element shows: a field's value, or its visible text."""
+    value = await _quick(
+        found.evaluate(
+            "(el) => ['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName)"
+            " ? el.value : el.innerText",
+            timeout=1000,
+        ),
+        default="",
+    )
+    return str(value or "")
 
 
 async def _count_unmet(ctx: StepContext, count: CountOf, seconds: str) -> str | None:
@@ -330,6 +414,59 @@ def _short_url(url: str) -> str:
     return public_url(url)
 
 
+async def _remember(ctx: StepContext) -> None:
+    step = ctx.step
+    assert isinstance(step, RememberStep)
+    for name, target in step.remember.items():
+        found = locate(ctx.page, target, ctx.frames)
+        try:
+            await found.wait_for(state="visible", timeout=ctx.ms())
+        except PlaywrightTimeout as exc:
+            raise StepFailed(
+                Problem(
+                    "unusable", f"nothing to remember as '{name}'", "missing", target.describe()
+                )
+            ) from exc
+        ctx.memory[name] = _normal(await _text_of(found))
+    ctx.actions += 1
+
+
+async def _expect_content(ctx: StepContext) -> None:
+    """Each named check until it holds or the deadline passes; then say what is missing."""
+    step = ctx.step
+    assert isinstance(step, ExpectContentStep)
+    pending = dict(step.expect_content)
+    while True:
+        for name, target in list(pending.items()):
+            if await _content_shown(ctx, name, target):
+                del pending[name]
+        if not pending or ctx.clock() >= ctx.deadline:
+            break
+        await asyncio.sleep(POLL * 2)
+    for name in step.expect_content:
+        ctx.content_checks.append(ContentCheck(name, name not in pending, ctx.name))
+    if pending:
+        missing = ", ".join(name.replace("_", " ") for name in pending)
+        raise StepFailed(Problem("assertion", f"missing for the buyer: {missing}"))
+
+
+async def _content_shown(ctx: StepContext, name: str, target: Target | None) -> bool:
+    page = ctx.page
+    if target is not None:
+        found = locate(page, target, ctx.frames)
+        if name == "image" or (target.alt is not None):
+            return bool(
+                await _quick(
+                    found.evaluate("(img) => img.complete && img.naturalWidth > 0", timeout=500)
+                )
+            )
+        return bool(await _quick(found.is_visible()))
+    if name == "image":
+        return bool(await _quick(page.evaluate(LOADED_IMAGE_SCRIPT, None)))
+    text = await _quick(page.locator("body").inner_text(timeout=1000), default="")
+    return re.search(TEXT_CHECKS[name], str(text), re.IGNORECASE) is not None
+
+
 async def _screenshot(ctx: StepContext) -> None:
     step = ctx.step
     assert isinstance(step, ScreenshotStep)
@@ -355,4 +492,6 @@ _ACTIONS: dict[type[StepBase], Callable[[StepContext], Awaitable[None]]] = {
     WaitStep: _wait,
     ExpectStep: _expect,
     ScreenshotStep: _screenshot,
+    RememberStep: _remember,
+    ExpectContentStep: _expect_content,
 }

@@ -19,7 +19,15 @@ from typing import Any
 import pytest
 import yaml
 from prometheus_client import CollectorRegistry
-from serve_fixtures import ROOT, Prometheus, ServeProcess, http_get, serve_bytes, wait_for
+from serve_fixtures import (
+    ROOT,
+    Prometheus,
+    ServeProcess,
+    http_get,
+    serve_bytes,
+    wait_for,
+    webhook_receiver,
+)
 from test_serve import fast_copy
 
 from monitor.demo import DemoShopThread
@@ -59,7 +67,10 @@ def check(*command: str) -> str:
 
 
 def compressed_rules(text: str) -> str:
-    """The alert rules 60x faster: every duration is written `<N>m`, and becomes `<N>s`."""
+    """The alert rules 60x faster: every duration is written `<N>m`, and becomes `<N>s`.
+
+    Clock arithmetic (`time()`) is left as it is: the rules only compare it with a journey's
+    own interval, which the test's journeys set to seconds themselves."""
     return re.sub(r"\b(\d+)m\b", r"\1s", text)
 
 
@@ -186,6 +197,8 @@ def test_every_alert_has_severity_summary_description_and_status_page_link() -> 
         "CheckoutMonitorErrors",
         "CheckoutMonitorDown",
         "CheckoutMonitorStale",
+        "CheckoutJourneyNeverRan",
+        "CheckoutNotificationsFailing",
         "CheckoutBrowserRestarting",
     }
     for rule in rules:
@@ -218,10 +231,13 @@ def test_every_duration_in_the_rules_is_in_minutes_so_tests_can_compress_time() 
     assert durations and all(re.fullmatch(r"\d+m", a or b) for a, b in durations)
     for rule in alert_rules():
         assert re.fullmatch(r"\d+m", rule.get("for", "0m")), rule["alert"]
-    assert "time()" not in text  # clock arithmetic would not compress
+        # The clock does not compress: it may only be compared with the journey's interval,
+        # which is as short as the test's journeys make it.
+        if "time()" in rule["expr"]:
+            assert "checkout_journey_interval_seconds" in rule["expr"], rule["alert"]
 
 
-def test_rules_and_dashboard_use_only_metrics_that_exist_and_every_one_but_one() -> None:
+def test_rules_and_dashboard_use_only_metrics_that_exist_and_every_one_of_them() -> None:
     families = exposed_names()
     texts = [rule["expr"] + json.dumps(rule["annotations"]) for rule in alert_rules()]
     texts += [expr for _, expr in dashboard_queries(json.loads(DASHBOARD.read_text()))]
@@ -229,9 +245,7 @@ def test_rules_and_dashboard_use_only_metrics_that_exist_and_every_one_but_one()
 
     assert used - set().union(*families.values()) == set()
     unused = {family for family, names in families.items() if not names & used}
-    # Alert deliveries that failed: the series only exist after a failure, so a panel would
-    # show "No data" in every healthy setup.
-    assert unused == {"checkout_notification_failures"}
+    assert unused == set()
 
 
 def test_dashboard_is_importable_with_datasource_journey_and_location_variables() -> None:
@@ -294,24 +308,43 @@ def slow_button_journey(tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.fixture
+def notification_hook() -> Iterator[tuple[str, list[Any]]]:
+    with webhook_receiver() as hook:
+        yield hook
+
+
+@pytest.fixture
 def scraped_monitor(
     shop: DemoShopThread,
     slow_button_journey: Path,
+    notification_hook: tuple[str, list[Any]],
     tmp_path: Path,
     serve_process: Callable[..., ServeProcess],
     prometheus: Callable[..., Prometheus],
 ) -> tuple[ServeProcess, Prometheus]:
     """serve running a passing desktop checkout, a phone checkout that cannot press Pay now,
-    and a page with a slow button, every 2 s; scraped every second by Prometheus with
-    dashboards/prometheus.yml's relabelling and the alert rules 60x faster."""
+    and a page with a slow button, every 2 s, with built-in notifications to a local webhook
+    (so the notification failure counter exists, at 0); scraped every second by Prometheus
+    with dashboards/prometheus.yml's relabelling and the alert rules 60x faster."""
     shop.set_faults(["pay-button=offscreen-mobile"])
     journeys = [
         fast_copy(tmp_path, "demo-guest-checkout"),
         fast_copy(tmp_path, "demo-guest-checkout-phone"),
         slow_button_journey,
     ]
+    config = tmp_path / "monitor.yaml"
+    config.write_text(
+        f"alerts:\n  targets:\n    - {{name: team, type: webhook, url: '{notification_hook[0]}'}}\n"
+    )
     server = serve_process(
-        journeys, "--concurrency", "3", "--location", "lab", env={"SHOP_URL": shop.url}
+        journeys,
+        "--concurrency",
+        "3",
+        "--location",
+        "lab",
+        "--config",
+        str(config),
+        env={"SHOP_URL": shop.url},
     )
     (job,) = yaml.safe_load(PROMETHEUS_CONFIG.read_text())["scrape_configs"]
     rules = tmp_path / "alerts-fast.yml"
@@ -351,6 +384,7 @@ def firing(prom: Prometheus, alertname: str) -> list[dict[str, Any]]:
 @pytest.mark.browser
 def test_dashboard_queries_and_alert_rules_work_against_a_real_monitor(
     scraped_monitor: tuple[ServeProcess, Prometheus],
+    notification_hook: tuple[str, list[Any]],
 ) -> None:
     server, prom = scraped_monitor
     phone = "demo-guest-checkout-phone"
@@ -404,9 +438,26 @@ def test_dashboard_queries_and_alert_rules_work_against_a_real_monitor(
     (down,) = firing(prom, "CheckoutDown")
     assert down["labels"]["journey"] == phone
     assert down["labels"]["severity"] == "page"
+    assert float(down["value"]) >= 2  # failed runs in a row
     assert down["annotations"]["summary"].startswith(
         f"Checkout {phone} is down: element_unusable at step 'pay'"
     )
     link = down["annotations"]["status_page"]
     assert link == f"{server.url}/#journey-{phone}"
     assert f'id="journey-{phone}"' in http_get(link)[1]
+
+    # The staleness join matches every journey that ran (turned around: none is stale yet),
+    # and no journey is loaded without a run; the monitor's webhook got the phone's alert.
+    stale = {rule["alert"]: rule["expr"] for rule in alert_rules()}
+    journeys = {"demo-guest-checkout", phone, "slow-button"}
+    turned = stale["CheckoutMonitorStale"].replace("\n> on(", "\n<= on(")
+    assert {series["metric"]["journey"] for series in prom.query(turned)} == journeys
+    assert prom.query(stale["CheckoutJourneyNeverRan"]) == []
+    for quiet in (
+        "CheckoutMonitorStale",
+        "CheckoutJourneyNeverRan",
+        "CheckoutNotificationsFailing",
+    ):
+        assert firing(prom, quiet) == [], quiet
+    assert prom.value('checkout_notification_failures_total{target="team"}') == 0
+    assert any(message.get("journey") == phone for message in notification_hook[1])

@@ -44,7 +44,7 @@ FAULT_MATRIX = [
     ("status:/cart=500", FailureKind.ERROR_PAGE, "add to cart", "HTTP 500"),
     ("soft-error:/cart", FailureKind.ERROR_PAGE, "add to cart", "Something went wrong"),
     ("status:/product/trail-runner=404", FailureKind.HTTP_ERROR, "open product", "HTTP 404"),
-    ("price-mismatch", FailureKind.ASSERTION_FAILED, "cart total", "expected text"),
+    ("price-mismatch", FailureKind.DATA_MISMATCH, "cart total", "shows '€99.00'"),
     ("slow-script=3500", FailureKind.BUDGET_EXCEEDED, None, "loaded in"),
     ("slow:/checkout=3500", FailureKind.BUDGET_EXCEEDED, None, "/checkout loaded in"),
 ]

@@ -43,6 +43,7 @@ class FaultKind(StrEnum):
     BROKEN_IMAGES = "broken-images"
     PRICE_MISMATCH = "price-mismatch"
     SLOW_SCRIPT = "slow-script"
+    NO_SIZE_CHART = "no-size-chart"
 
 
 class PayButtonMode(StrEnum):
@@ -134,6 +135,12 @@ FAULT_SPECS: tuple[FaultSpec, ...] = (
         "slow-script=MS",
         "slow-script=3000",
         "a third-party script tag takes MS milliseconds and holds up the load event",
+    ),
+    FaultSpec(
+        FaultKind.NO_SIZE_CHART,
+        "no-size-chart",
+        "no-size-chart",
+        "a redesign dropped the size chart from product pages",
     ),
 )
 

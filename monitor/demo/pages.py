@@ -108,7 +108,7 @@ def _size_chart(product: Product) -> str:
     return f'<table class="size-chart"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def _info_sections(product: Product) -> str:
+def _info_sections(product: Product, size_chart: bool = True) -> str:
     materials = "".join(f"<li>{esc(item)}</li>" for item in product.materials)
     delivery = "".join(
         f"<li><strong>{esc(o.label)}</strong> {esc(format_money(o.price_cents))}"
@@ -116,12 +116,13 @@ def _info_sections(product: Product) -> str:
         for o in DELIVERY_OPTIONS
     )
     methods = "".join(f'<li class="badge">{esc(name)}</li>' for name in PAYMENT_METHODS)
+    chart = f"""<section class="info" id="size-chart" data-testid="size-chart">
+  <h2>Size chart</h2>{_size_chart(product)}</section>"""
     return f"""<section class="info" id="description" data-testid="description">
   <h2>Description</h2><p>{esc(product.description)}</p></section>
 <section class="info" id="materials" data-testid="materials">
   <h2>Materials</h2><ul>{materials}</ul></section>
-<section class="info" id="size-chart" data-testid="size-chart">
-  <h2>Size chart</h2>{_size_chart(product)}</section>
+{chart if size_chart else ""}
 <section class="info" id="delivery-info" data-testid="delivery-info">
   <h2>Delivery</h2><ul class="plain">{delivery}</ul></section>
 <section class="info" id="returns-info" data-testid="returns-info">
@@ -130,7 +131,7 @@ def _info_sections(product: Product) -> str:
   <h2>Payment methods</h2><ul class="badges">{methods}</ul></section>"""
 
 
-def product_body(product: Product) -> str:
+def product_body(product: Product, size_chart: bool = True) -> str:
     return f"""<nav class="breadcrumb" aria-label="Breadcrumb"><a href="/">Home</a>
   <span aria-hidden="true">/</span> {esc(product.category)}</nav>
 <article class="product" data-testid="product">
@@ -145,7 +146,7 @@ def product_body(product: Product) -> str:
     <ul class="assurances"><li>Free returns within 30 days</li>
       <li>Delivery from {esc(format_money(min(o.price_cents for o in DELIVERY_OPTIONS)))}</li>
       <li>Secure card payment</li></ul>
-    {_info_sections(product)}
+    {_info_sections(product, size_chart)}
   </div>
 </article>"""
 

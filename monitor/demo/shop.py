@@ -129,7 +129,8 @@ async def product(request: web.Request) -> web.Response:
         item = product_by_slug(request.match_info["slug"])
     except KeyError:
         raise web.HTTPNotFound() from None
-    return _page(request, item.name, product_body(item), script=GALLERY_SCRIPT)
+    chart = not request.app[FAULTS].has(FaultKind.NO_SIZE_CHART)
+    return _page(request, item.name, product_body(item, chart), script=GALLERY_SCRIPT)
 
 
 async def product_image(request: web.Request) -> web.Response:
