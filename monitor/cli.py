@@ -236,7 +236,17 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="keep a Playwright trace (default: on-failure)",
     )
     sub.add_argument("--quiet", action="store_true", help="no per-step progress")
+    _stop_argument(sub)
     _browser_argument(sub)
+
+
+def _stop_argument(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--stop-before-payment",
+        action="store_true",
+        help="production-safe: walk every journey up to its payment step, check the pay "
+        "button is usable (without pressing it), place no order",
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -297,6 +307,7 @@ def run_and_report(journeys: list[Journey], args: argparse.Namespace) -> int:
         trace=args.trace,
         on_step=progress.step,
         on_result=progress.result,
+        stop_before_payment=getattr(args, "stop_before_payment", False),
     )
     try:
         results = asyncio.run(work)
@@ -411,6 +422,7 @@ def _serve_arguments(sub: argparse.ArgumentParser, with_outputs: bool = True) ->
     )
     if not with_outputs:
         return  # `demo` has these already
+    _stop_argument(sub)
     sub.add_argument(
         "--artifacts",
         type=Path,
@@ -484,6 +496,7 @@ def serve_journeys(
         location=args.location,
         alerts=alerts,
         web=web,
+        stop_before_payment=getattr(args, "stop_before_payment", False),
     )
 
     def ready(url: str) -> None:

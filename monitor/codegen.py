@@ -12,8 +12,10 @@ the `python-pytest` one (`def test_example(page: Page)`).
     ... page.get_by_role("button", name="Add to cart").click()
     ... page.mouse.click(10, 20)
     ... ''', file="recording.py")
-    >>> print(result.yaml_text.split("steps:")[1].strip())
-    - goto: /
+    >>> print(result.yaml_text[result.yaml_text.index("base_url"):].rstrip())
+    base_url: https://shop.example.com
+    steps:
+      - goto: /
       - click: {role: button, name: Add to cart}
       # TODO (line 4): page.mouse.click(10, 20)
       #   mouse actions at coordinates have no journey step; click a target instead

@@ -56,8 +56,7 @@ def money(text: str) -> float | None:
         decimal = (
             "."
             if re.search(r"\.\d{1,2}$", digits)
-            or (digits.count(".") == 1
-            and not re.search(r"\.\d{3}$", digits))
+            or (digits.count(".") == 1 and not re.search(r"\.\d{3}$", digits))
             else ""
         )
     else:

@@ -57,6 +57,7 @@ class ServeOptions:
     watch_seconds: float = 2.0  # how often journey files are checked for changes
     alerts: Alerts | None = None  # built-in notifications, from --config
     web: WebConfig | None = None  # basic auth and TLS, from --web-config
+    stop_before_payment: bool = False
 
 
 @dataclass
@@ -161,6 +162,7 @@ class Monitor:
             artifacts_dir=self.options.artifacts_dir,
             trace=self.options.trace,
             location=self.options.location,
+            stop_before_payment=self.options.stop_before_payment,
         )
         result = await runner.run(journey, attempt)
         if result.failure is not None and "the browser hangs" in result.failure.reason:

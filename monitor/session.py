@@ -124,6 +124,7 @@ async def run_journeys(
     location: str = "",
     on_step: StepListener | None = None,
     on_result: ResultListener | None = None,
+    stop_before_payment: bool = False,
 ) -> list[RunResult]:
     """Run each journey once, at most `parallel` at a time, in one browser; results in order."""
     async with open_browser(found) as (browser, devices):
@@ -134,6 +135,7 @@ async def run_journeys(
             trace=trace,
             location=location,
             on_step=on_step,
+            stop_before_payment=stop_before_payment,
         )
         limit = asyncio.Semaphore(max(1, parallel))
 

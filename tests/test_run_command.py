@@ -157,3 +157,18 @@ def test_secrets_never_appear_in_output_reports_or_artifacts(
             texts.append(path.read_text())
     leaked = [t for t in texts if DECLINED_CARD in t or "4000 0000 0000 0002" in t]
     assert leaked == []
+
+
+def test_stop_before_payment_flag_places_no_order(shop: DemoShopThread, tmp_path: Path) -> None:
+    orders = len(shop.orders)
+    out = run_cli(
+        GUEST,
+        "--stop-before-payment",
+        "--json",
+        str(tmp_path / "r.json"),
+        env={"SHOP_URL": shop.url},
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    journey = json.loads((tmp_path / "r.json").read_text())["journeys"][0]
+    assert journey["stopped_before_payment"] and not journey["order_confirmed"]
+    assert len(shop.orders) == orders
