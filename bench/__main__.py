@@ -6,7 +6,10 @@ import argparse
 import importlib
 import time
 
-BENCHMARKS = {
+from bench.procs import Contention
+from bench.report import add_to_results
+
+BENCHMARKS = {  # module per benchmark; its results file is named after the key
     "overhead": "bench.overhead",
     "throughput": "bench.throughput",
     "fidelity": "bench.fidelity",
@@ -25,8 +28,17 @@ def main() -> int:
     for name in names:
         began = time.monotonic()
         print(f"== {name}{' (quick)' if args.quick else ''}", flush=True)
+        contention = Contention().start()
         importlib.import_module(BENCHMARKS[name]).main(quick=args.quick)
         took[name] = time.monotonic() - began
+        busy = contention.stop()
+        add_to_results(name, {"contention": busy})
+        print(
+            f"{name}: {took[name]:.0f}s; other processes on this machine used "
+            f"{busy['other_processes_cpu_seconds']} CPU-s meanwhile "
+            f"({busy['other_processes_percent_of_machine']}% of it)",
+            flush=True,
+        )
     if len(names) > 1:
         print("\n" + "  ".join(f"{name} {seconds:.0f}s" for name, seconds in took.items()))
         print(f"all: {sum(took.values()):.0f}s")

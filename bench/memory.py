@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,8 +41,10 @@ class Sample:
     serve_rss_mb: float
     driver_rss_mb: float
     chromium_processes: int
+    renderers: int  # one or more per open context: they come and go with runs
     chromium_rss_mb: float
     chromium_pss_mb: float
+    chromium_long_lived_pss_mb: float  # browser, GPU, network, zygotes: what lives for hours
     total_pss_mb: float
 
 
@@ -67,11 +70,22 @@ def runs_so_far(metrics_url: str) -> tuple[int, int]:
     return total, passed
 
 
-def measure(serve_pid: int, runs: int, passed: int, began: float) -> Sample:
-    procs = descendants(serve_pid)
-    serve = driver = chromium_rss = chromium_pss = total_pss = 0
-    chromium = 0
-    for proc in procs:
+def chromium_type(pid: int) -> str:
+    """`browser` for Chromium's main process, else its --type (renderer, gpu-process...)."""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return "gone"
+    for arg in args:
+        if arg.startswith(b"--type="):
+            return arg.removeprefix(b"--type=").decode()
+    return "browser"
+
+
+def measure_once(serve_pid: int, runs: int, passed: int, began: float) -> Sample:
+    serve = driver = chromium_rss = chromium_pss = long_lived = total_pss = 0
+    chromium = renderers = 0
+    for proc in descendants(serve_pid):
         kind = role(proc, serve_pid)
         pss = pss_bytes(proc.pid) or proc.rss_bytes
         total_pss += pss
@@ -83,6 +97,10 @@ def measure(serve_pid: int, runs: int, passed: int, began: float) -> Sample:
             chromium += 1
             chromium_rss += proc.rss_bytes
             chromium_pss += pss
+            if chromium_type(proc.pid) == "renderer":
+                renderers += 1
+            else:
+                long_lived += pss
     return Sample(
         runs,
         passed,
@@ -90,10 +108,25 @@ def measure(serve_pid: int, runs: int, passed: int, began: float) -> Sample:
         round(serve / MB, 1),
         round(driver / MB, 1),
         chromium,
+        renderers,
         round(chromium_rss / MB, 1),
         round(chromium_pss / MB, 1),
+        round(long_lived / MB, 1),
         round(total_pss / MB, 1),
     )
+
+
+def measure(serve_pid: int, runs: int, passed: int, began: float, times: int = 3) -> Sample:
+    """Each figure the median of `times` looks half a second apart: renderers come and go."""
+    looks = []
+    for n in range(times):
+        if n:
+            time.sleep(0.5)
+        looks.append(asdict(measure_once(serve_pid, runs, passed, began)))
+    middle = {key: statistics.median(look[key] for look in looks) for key in looks[0]}
+    middle.update(runs=runs, passed=passed, seconds=looks[0]["seconds"])
+    counts = ("chromium_processes", "renderers")
+    return Sample(**{k: int(v) if k in counts else v for k, v in middle.items()})
 
 
 def _wait_for_url(process: subprocess.Popen[str]) -> str:
@@ -197,14 +230,17 @@ def _summarise(
     counts = [s.chromium_processes for s in samples[1:]]
     print_table(
         "memory: serve, 2 journeys every 1s, concurrency 2",
-        ["runs", "passed", "s", "serve RSS MB", "driver RSS MB", "chromium procs",
-         "chromium RSS MB", "chromium PSS MB", "all PSS MB"],
+        ["runs", "passed", "s", "serve RSS MB", "driver RSS MB", "chromium procs", "renderers",
+         "chromium RSS MB", "chromium PSS MB", "long-lived PSS MB", "all PSS MB"],
         [list(asdict(s).values()) for s in samples],
     )  # fmt: skip
     verdict = {
         "warm_up_at_runs": warm.runs,
         "serve_rss_growth_percent": growth(warm.serve_rss_mb, last.serve_rss_mb),
         "chromium_pss_growth_percent": growth(warm.chromium_pss_mb, last.chromium_pss_mb),
+        "chromium_long_lived_pss_growth_percent": growth(
+            warm.chromium_long_lived_pss_mb, last.chromium_long_lived_pss_mb
+        ),
         "chromium_rss_growth_percent": growth(warm.chromium_rss_mb, last.chromium_rss_mb),
         "total_pss_growth_percent": growth(warm.total_pss_mb, last.total_pss_mb),
         "chromium_processes_min_max": [min(counts, default=0), max(counts, default=0)],

@@ -9,6 +9,8 @@ spent = cpu_delta(before, cpu_by_role(os.getpid(), exclude={shop.pid}))
 from __future__ import annotations
 
 import os
+import resource
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,3 +110,48 @@ def pss_bytes(pid: int) -> int | None:
     except OSError:
         return None
     return None
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every core of the machine has been busy since boot (from /proc/stat)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / TICKS
+
+
+def own_tree_seconds() -> float:
+    """CPU seconds of this process and of its ended (reaped) descendants."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
+@dataclass
+class Contention:
+    """How much CPU other processes on the machine used while a benchmark ran.
+
+    Take `start()` before and `stop()` after the benchmark has closed its browsers and
+    subprocesses (so their CPU time has been reaped into ours)."""
+
+    machine_start: float = 0.0
+    own_start: float = 0.0
+    wall_start: float = 0.0
+
+    def start(self) -> Contention:
+        self.machine_start = machine_busy_seconds()
+        self.own_start = own_tree_seconds()
+        self.wall_start = time.monotonic()
+        return self
+
+    def stop(self) -> dict[str, float]:
+        wall = time.monotonic() - self.wall_start
+        machine = machine_busy_seconds() - self.machine_start
+        own = own_tree_seconds() - self.own_start
+        others = max(0.0, machine - own)
+        cores = os.cpu_count() or 1
+        return {
+            "wall_seconds": round(wall, 1),
+            "own_cpu_seconds": round(own, 1),
+            "other_processes_cpu_seconds": round(others, 1),
+            "other_processes_percent_of_machine": round(others / (wall * cores) * 100, 1),
+        }

@@ -40,6 +40,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -48,6 +49,12 @@ def write_results(name: str, data: dict[str, Any], directory: Path = RESULTS) ->
     path = directory / f"{name}.json"
     path.write_text(json.dumps({"benchmark": name, "machine": machine(), **data}, indent=2) + "\n")
     return path
+
+
+def add_to_results(name: str, extra: dict[str, Any], directory: Path = RESULTS) -> None:
+    path = directory / f"{name}.json"
+    if path.exists():
+        path.write_text(json.dumps({**json.loads(path.read_text()), **extra}, indent=2) + "\n")
 
 
 def _cell(value: object) -> str:

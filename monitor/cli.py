@@ -57,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_run(commands)
     _add_serve(commands)
     _add_validate(commands)
+    _add_import(commands)
     _add_schema(commands)
     _add_doctor(commands)
     _add_demo_shop(commands)
@@ -605,6 +606,75 @@ def _human_seconds(seconds: float) -> str:
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"
     return f"{seconds:g}s"
+
+
+# ---------------------------------------------------------------- import
+
+
+def _add_import(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = _command(
+        commands,
+        "import",
+        "turn a `playwright codegen` recording into a journey",
+        """\
+        Reads a script recorded with `playwright codegen --target python` (or python-async,
+        python-pytest) and writes a journey: gotos, clicks, fills, selects, checks, presses,
+        expects, frames and popups. Card numbers and passwords become ${TEST_CARD}-style
+        variables listed under `secrets:`. What it cannot translate is kept as a TODO comment
+        at its place and listed here. The script is parsed, never run.""",
+        """\
+        playwright codegen --target python -o checkout.py https://shop.example.com
+        checkout-monitor import checkout.py -o journeys/checkout.yaml
+        checkout-monitor import checkout.py --name guest-checkout > checkout.yaml""",
+        _import,
+    )
+    sub.add_argument("script", metavar="FILE", help="the recorded script, or - for stdin")
+    sub.add_argument(
+        "-o", "--output", type=Path, metavar="OUT", help="write the journey here (default: stdout)"
+    )
+    sub.add_argument("--name", help="the journey's name (default: from the file name)")
+
+
+def _import(args: argparse.Namespace) -> int:
+    from monitor.codegen import import_codegen
+
+    if args.script == "-":
+        source, file = sys.stdin.read(), "<stdin>"
+    else:
+        try:
+            source, file = Path(args.script).read_text(encoding="utf-8"), args.script
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read {args.script}: {exc}") from None
+    result = import_codegen(source, name=args.name, file=file)
+    report = sys.stdout
+    if args.output is not None:
+        args.output.write_text(result.yaml_text, encoding="utf-8")
+        where = str(args.output)
+    else:
+        sys.stdout.write(result.yaml_text)
+        report, where = sys.stderr, "the output"
+    print(
+        f"wrote {where}: journey '{result.name}', {result.steps} steps, base_url {result.base_url}",
+        file=report,
+    )
+    if result.secrets:
+        print(
+            f"secrets: {', '.join(result.secrets)}: set them in the environment; the recorded "
+            "values are only defaults in the file",
+            file=report,
+        )
+    if result.untranslated:
+        print(
+            f"{len(result.untranslated)} statements not translated (TODO comments in {where}):",
+            file=report,
+        )
+        for line, code in result.untranslated:
+            print(f"  {file}:{line}: {code}", file=report)
+    target = args.output or "FILE"
+    print(
+        f"next: checkout-monitor validate {target}, then checkout-monitor run {target}", file=report
+    )
+    return EXIT_OK
 
 
 # ---------------------------------------------------------------- schema

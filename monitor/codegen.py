@@ -33,6 +33,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -76,7 +77,7 @@ def import_codegen(source: str, *, name: str | None = None, file: str = "<script
     if translator.origin is None:
         raise CodegenError(
             f'{file}: no page.goto("https://...") to take the journey\'s base_url from; record '
-            "from the shop's address, e.g. `playwright codegen --target python https://shop.example.com`"
+            "from the shop's address: `playwright codegen --target python https://shop.example`"
         )
     translator.mark_payment()
     journey_name = slugify(name if name is not None else _stem(file))
@@ -85,7 +86,8 @@ def import_codegen(source: str, *, name: str | None = None, file: str = "<script
 
 def slugify(text: str) -> str:
     """A valid journey name from any text: `Guest Checkout.py` → `guest-checkout.py`."""
-    slug = re.sub(r"[^a-z0-9_.-]+", "-", text.strip().lower())
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9_.-]+", "-", ascii_text.strip().lower())
     slug = re.sub(r"-{2,}", "-", slug)
     slug = re.sub(r"^[^a-z0-9]+", "", slug)[:100].rstrip("-._")
     return slug if re.match(NAME_PATTERN, slug) else "imported-journey"
@@ -183,7 +185,7 @@ _TEXT_GETTERS = {
     "get_by_alt_text": "alt",
     "get_by_title": "title",
 }
-_ATTRIBUTE_OF = {"title": "title", "placeholder": "placeholder", "alt": "alt"}
+_ATTRIBUTE_KINDS = {"title", "placeholder", "alt"}  # targets named after an attribute
 _CLICKS = {"click", "dblclick", "tap"}
 _FILLS = {"fill", "type", "press_sequentially"}
 _ELEMENT_ACTIONS = {
@@ -867,10 +869,9 @@ def _as_selector(target: dict[str, Any]) -> str:
         selector = str(target["selector"])
     elif kinds == {"test_id"}:
         selector = f"[data-testid={_css_string(target['test_id'])}]"
-    elif len(kinds) == 1 and (kind := next(iter(kinds))) in _ATTRIBUTE_OF:
+    elif len(kinds) == 1 and (kind := next(iter(kinds))) in _ATTRIBUTE_KINDS:
         value = _css_string(target[kind])
-        exact = target.get("exact")
-        selector = f"[{_ATTRIBUTE_OF[kind]}={value}]" if exact else f"[{kind}*={value} i]"
+        selector = f"[{kind}={value}]" if target.get("exact") else f"[{kind}*={value} i]"
     else:
         raise _Untranslatable(
             "a locator inside this locator has no journey target; use one locator, or CSS"
@@ -1010,10 +1011,17 @@ def _item_lines(item: _Item) -> Iterator[str]:
         action = next(k for k in item.step if k not in _STEP_KEY_ORDER)
         keys = [action, *(k for k in _STEP_KEY_ORDER if k in item.step)]
         for i, key in enumerate(keys):
-            value = item.step[key]
-            if isinstance(value, dict) and set(value) == {"selector"}:
-                value = value["selector"]  # click: "#checkout"
+            value = _short_targets(item.step[key])
             yield ("  - " if i == 0 else "    ") + f"{key}: {_flow(_escaped(value))}"
+
+
+def _short_targets(value: Any) -> Any:
+    """A target that is only a selector is written as the selector: `click: "#checkout"`."""
+    if isinstance(value, dict):
+        if set(value) == {"selector"}:
+            return value["selector"]
+        return {k: _short_targets(v) for k, v in value.items()}
+    return value
 
 
 def _plain(value: Any) -> Any:
@@ -1057,7 +1065,23 @@ def _flow(value: Any) -> str:
         return f'"{text}"'
     if text.isprintable():
         return "'" + text.replace("'", "''") + "'"
-    return json.dumps(text)
+    return '"' + "".join(_escape_char(c) for c in text) + '"'
+
+
+def _escape_char(char: str) -> str:
+    """One character inside a YAML double-quoted string."""
+    if char in '"\\':
+        return "\\" + char
+    if char.isprintable():
+        return char
+    code = ord(char)
+    return (
+        f"\\x{code:02x}"
+        if code < 0x100
+        else f"\\u{code:04x}"
+        if code < 0x10000
+        else f"\\U{code:08x}"
+    )
 
 
 def _plain_scalar_ok(text: str) -> bool:

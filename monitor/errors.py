@@ -3,6 +3,7 @@
     CheckoutMonitorError            catch this to handle any of ours
      ├── JourneyError               journey or config files are invalid (every Problem found)
      ├── ConfigError                a flag, an environment variable or a config file is wrong
+     ├── CodegenError               a recorded script cannot be imported (codegen.py)
      └── BrowserError               no usable Chromium
           ├── BrowserNotFound       nothing to launch: says how to install one
           └── BrowserLaunchFailed   found, but it would not start

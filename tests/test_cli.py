@@ -13,7 +13,7 @@ from monitor import __version__
 from monitor.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = ["demo", "run", "serve", "validate", "schema", "doctor"]
+COMMANDS = ["demo", "run", "serve", "validate", "import", "schema", "doctor"]
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -90,3 +90,23 @@ def test_demo_shop_takes_its_own_options(capsys: pytest.CaptureFixture[str]) -> 
     assert "decline-all" in capsys.readouterr().out
     assert main(["demo-shop", "--port", "80", "--fault", "nope"]) == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_import_writes_a_journey_that_validates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "checkout.yaml"
+    script = ROOT / "tests" / "data" / "codegen_demo_checkout.py"
+    assert main(["import", str(script), "-o", str(out), "--name", "imported"]) == 0
+    report = capsys.readouterr().out
+    assert f"wrote {out}: journey 'imported'" in report and "secrets: TEST_CARD" in report
+    assert main(["validate", "--no-devices", str(out)]) == 0
+
+
+def test_import_of_a_broken_script_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("page.goto(\n")
+    assert main(["import", str(bad)]) == 2
+    assert str(bad) in capsys.readouterr().err

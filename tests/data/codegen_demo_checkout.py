@@ -1,3 +1,6 @@
+# The form `playwright codegen --target python` writes; locators as its generator picks them here.
+# ruff: noqa
+# fmt: off
 import re
 from playwright.sync_api import Playwright, sync_playwright, expect
 

@@ -1,3 +1,6 @@
+# The form `codegen --target python-async` writes, with the locators it picks on shops without test ids.
+# ruff: noqa
+# fmt: off
 import asyncio
 import re
 from playwright.async_api import Playwright, async_playwright, expect
