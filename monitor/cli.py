@@ -22,6 +22,7 @@ from monitor.errors import BrowserError, CheckoutMonitorError, ConfigError, Jour
 if TYPE_CHECKING:
     from monitor.journey import Journey
     from monitor.result import RunResult
+    from monitor.shard import Shard
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_JOURNEYS = "journeys"
@@ -375,6 +376,7 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     _paths_argument(sub)
     _serve_arguments(sub)
+    _shard_argument(sub, "run")
 
 
 def _serve_arguments(sub: argparse.ArgumentParser, with_outputs: bool = True) -> None:
@@ -388,7 +390,7 @@ def _serve_arguments(sub: argparse.ArgumentParser, with_outputs: bool = True) ->
     sub.add_argument(
         "--concurrency",
         type=_positive_int,
-        default=_positive_int(env("CHECKOUT_MONITOR_CONCURRENCY", "2")),
+        default=None,
         metavar="N",
         help="journeys running at once (env CHECKOUT_MONITOR_CONCURRENCY; default 2)",
     )
@@ -447,12 +449,34 @@ def _listen(text: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
+def _shard_argument(sub: argparse.ArgumentParser, verb: str) -> None:
+    sub.add_argument(
+        "--shard",
+        metavar="K/N",
+        help=f"{verb} only the journeys that fall to shard K of N (env CHECKOUT_MONITOR_SHARD; "
+        "or CHECKOUT_MONITOR_SHARDS=N, K from a StatefulSet pod's ordinal: pod NAME-0 is 1/N)",
+    )
+
+
+def _shard(args: argparse.Namespace) -> Shard:
+    """--shard, else the environment (CHECKOUT_MONITOR_SHARD, or _SHARDS and the pod ordinal)."""
+    from monitor.shard import Shard
+
+    return Shard.parse(args.shard) if args.shard else Shard.from_env(os.environ)
+
+
 def _serve(args: argparse.Namespace) -> int:
     from monitor.loader import load_journeys
 
+    shard = _shard(args)
     paths = _journey_paths(args)
-    journeys = load_journeys(paths, env=os.environ)
-    return serve_journeys(journeys, lambda: load_journeys(paths, env=os.environ), paths, args)
+
+    def load() -> list[Journey]:
+        # Every file is read and validated; the shard keeps its journeys, on reload too.
+        return shard.select(load_journeys(paths, env=os.environ))
+
+    banner = f"Shard {shard}: " if shard.count > 1 else ""
+    return serve_journeys(load(), load, paths, args, banner=banner)
 
 
 def serve_journeys(
@@ -469,6 +493,11 @@ def serve_journeys(
     from monitor.serve import Monitor, ServeOptions, serve_forever
 
     host, port = _listen(args.listen)
+    if args.concurrency is None:
+        try:
+            args.concurrency = _positive_int(os.environ.get("CHECKOUT_MONITOR_CONCURRENCY", "2"))
+        except argparse.ArgumentTypeError as exc:
+            raise ConfigError(f"CHECKOUT_MONITOR_CONCURRENCY: {exc}") from None
     alerts = None
     if args.config is not None:
         from monitor.config import load_config
@@ -539,6 +568,7 @@ def _add_validate(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         _validate,
     )
     _paths_argument(sub)
+    _shard_argument(sub, "list")
     sub.add_argument(
         "--no-devices",
         action="store_true",
@@ -568,6 +598,7 @@ def _journey_paths(args: argparse.Namespace) -> list[str]:
 def _validate(args: argparse.Namespace) -> int:
     from monitor.loader import load_journeys
 
+    shard = _shard(args)
     devices = None if args.no_devices else _device_names()
     try:
         journeys = load_journeys(_journey_paths(args), env=os.environ, devices=devices)
@@ -582,13 +613,17 @@ def _validate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    for journey in journeys:
+    for journey in shard.select(journeys):
         steps = len(journey.steps)
         print(
             f"ok  {journey.name:<32} {steps:>3} step{'s' * (steps != 1)}  every "
             f"{_human_seconds(journey.every):<6} {journey.device:<16} {journey.origin}"
         )
-    print(f"{len(journeys)} journey{'s' * (len(journeys) != 1)} valid.")
+    valid = f"{len(journeys)} journey{'s' * (len(journeys) != 1)} valid"
+    if shard.count > 1:
+        print(f"{valid}; shard {shard} takes {len(shard.select(journeys))} of them.")
+    else:
+        print(f"{valid}.")
     return EXIT_OK
 
 

@@ -440,10 +440,14 @@ def journey_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
+            # Hidden files and folders are skipped: editors' swap files, and the `..data`
+            # copies a Kubernetes ConfigMap volume links to.
             found = sorted(
                 p
                 for p in path.rglob("*")
-                if p.suffix in JOURNEY_SUFFIXES and p.is_file() and not p.name.startswith(".")
+                if p.suffix in JOURNEY_SUFFIXES
+                and p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not found:
                 problems.append(

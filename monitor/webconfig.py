@@ -93,6 +93,9 @@ def basic_auth(users: Mapping[str, str]) -> Middleware:
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        # Liveness probes (Kubernetes, Docker HEALTHCHECK) carry no credentials; it says "ok".
+        if request.path == "/healthz":
+            return await handler(request)
         if await _allowed(request.headers.get("Authorization", ""), users, accepted):
             return await handler(request)
         raise web.HTTPUnauthorized(
