@@ -85,6 +85,7 @@ class Monitor:
         self._runner: web.AppRunner | None = None
         self._watch: asyncio.Task[None] | None = None
         self._fingerprint = self._files_fingerprint()
+        self._hangup = False
 
     # ------------------------------------------------------------ lifecycle
 
@@ -219,6 +220,7 @@ class Monitor:
             log.error("journey reload failed; the previous journeys keep running")
             return False
         before = {j.name for j in self.scheduler.journeys}
+        journeys += self._kept_from_deleted_files(journeys)
         self._apply(journeys)
         after = {j.name for j in journeys}
         log.info(
@@ -228,6 +230,27 @@ class Monitor:
             sorted(before - after) or "none",
         )
         return True
+
+    def _kept_from_deleted_files(self, loaded: list[Journey]) -> list[Journey]:
+        """A journey whose file vanished keeps running (an editor saving via a temporary file,
+        a ConfigMap being swapped); SIGHUP after a deliberate removal makes it go."""
+        if self._hangup:
+            self._hangup = False
+            return []
+        names = {j.name for j in loaded}
+        kept = []
+        for journey in self.scheduler.journeys:
+            file = journey.origin.rsplit(":", 2)[0]
+            if journey.name not in names and file and not Path(file).exists():
+                log.warning("%s: file %s is gone; the journey keeps running (send SIGHUP to "
+                            "drop it)", journey.name, file)
+                kept.append(journey)
+        return kept
+
+    def hangup(self) -> None:
+        """SIGHUP: reload exactly what is on disk now."""
+        self._hangup = True
+        self.reload()
 
     def _files_fingerprint(self) -> tuple[tuple[str, int, int], ...]:
         files, _ = journey_files(self.options.paths)
@@ -267,7 +290,7 @@ async def serve_forever(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, monitor.stopping.set)
-    loop.add_signal_handler(signal.SIGHUP, monitor.reload)
+    loop.add_signal_handler(signal.SIGHUP, monitor.hangup)
     try:
         await monitor.start(journeys)
         if on_ready is not None:

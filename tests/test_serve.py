@@ -230,12 +230,19 @@ def test_journeys_reload_on_change_and_a_broken_file_keeps_the_last_good_one(
         (folder / "home.yaml").write_text(good.replace("steps:", "stepz:"))
         before = passed_runs("home")
         wait_for(lambda: passed_runs("home") >= before + 2, 30, "runs to go on")
+        wait_for(lambda: "stepz" in (tmp_path / "serve.log").read_text(), 10, "the bad file")
         assert server.metric("checkout_journeys_loaded") == 1
 
         (folder / "home.yaml").write_text(good)
         (folder / "more.yaml").write_text(good.replace("name: home", "name: more"))
         wait_for(lambda: passed_runs("more") >= 1, 30, "the added journey to run")
-        assert server.metric("checkout_journeys_loaded") == 2
+        wait_for(lambda: server.metric("checkout_journeys_loaded") == 2, 10, "two journeys")
+
+        (folder / "more.yaml").unlink()  # gone, e.g. mid-save: the last good version runs on
+        before = passed_runs("more")
+        wait_for(lambda: passed_runs("more") >= before + 2, 30, "the deleted file's journey")
+        server.process.send_signal(signal.SIGHUP)  # a deliberate reload drops it
+        wait_for(lambda: server.metric("checkout_journeys_loaded") == 1, 30, "SIGHUP to drop it")
 
         server.process.send_signal(signal.SIGTERM)
         server.process.wait(timeout=15)
