@@ -22,6 +22,7 @@ from typing import Any
 
 from playwright.async_api import Browser
 
+from bench.floor import check_mirrors
 from bench.floor import guest_checkout as floor_checkout
 from bench.procs import cpu_by_role, cpu_delta
 from bench.report import print_table, summary, write_results
@@ -202,6 +203,7 @@ def _cpu(cpu: dict[str, float]) -> list[float]:
 
 async def _main(shop: ShopProcess, pairs: int, rounds: int, profile_runs: int) -> dict[str, Any]:
     journey = guest_checkout(shop.url)
+    check_mirrors([step.ACTION for step in journey.steps])
     with tempfile.TemporaryDirectory(prefix="bench-artifacts-") as artifacts:
         async with open_browser(find_browser()) as (browser, devices):
             bench = Bench(browser, devices, shop.url, shop.pid, journey, Path(artifacts))

@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,6 +35,22 @@ def summary(values: Sequence[float]) -> dict[str, float]:
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
 
 
+def source() -> dict[str, Any]:
+    """The commit measured, and whether the tree had changes on top of it."""
+    root = RESULTS.parent.parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "monitor", "journeys"],
+            cwd=root, capture_output=True, text=True, check=True,
+        ).stdout.split("\n")  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None}
+    return {"commit": commit, "changed_files": [line[3:] for line in dirty if line.strip()]}
+
+
 def machine() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),
@@ -47,7 +64,8 @@ def machine() -> dict[str, Any]:
 def write_results(name: str, data: dict[str, Any], directory: Path = RESULTS) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{name}.json"
-    path.write_text(json.dumps({"benchmark": name, "machine": machine(), **data}, indent=2) + "\n")
+    head = {"benchmark": name, "machine": machine(), "source": source()}
+    path.write_text(json.dumps({**head, **data}, indent=2) + "\n")
     return path
 
 

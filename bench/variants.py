@@ -65,6 +65,10 @@ def _no_attach(self: monitor.probes.Recorder) -> None:
     return None
 
 
+async def _no_image_check(self: monitor.runner._Play, page: Page) -> None:
+    return None
+
+
 def _first_match(root: Page | Frame, target: Target, frames: tuple[str, ...] = ()) -> Locator:
     found = monitor.probes.locate_all(root, target, frames)
     return found.nth(target.nth) if target.nth is not None else found.first
@@ -77,6 +81,7 @@ NO_WATCHER = Patch(monitor.runner, "_watch_for", _never)
 NO_LISTENERS = Patch(monitor.probes.Recorder, "attach", _no_attach)
 NO_VISIBLE_FILTER = Patch(monitor.steps, "locate", _first_match)
 FAST_POLL = Patch(monitor.steps, "POLL", 0.02)
+NO_IMAGE_CHECK = Patch(monitor.runner._Play, "_note_broken_images", _no_image_check)
 INIT_SCRIPT: str = monitor.probes.INIT_SCRIPT
 _PAINT_WAIT = "if (vitals.lcp === null && document.visibilityState === 'visible') await painted();"
 assert _PAINT_WAIT in INIT_SCRIPT, "the init script changed: update bench/variants"
@@ -103,6 +108,7 @@ class Variant:
 
 RUNNER = Variant("runner", "nothing: as `checkout-monitor run`")
 EVERYTHING = (
+    NO_IMAGE_CHECK,
     NO_SETTLE,
     NO_SNAPSHOT,
     NO_INIT_SCRIPT,
@@ -119,6 +125,11 @@ VARIANTS = (
         "no probes",
         "init script and snapshots",
         patches=(NO_SNAPSHOT, NO_INIT_SCRIPT),
+    ),
+    Variant(
+        "no image check",
+        "the look for broken images after each step",
+        patches=(NO_IMAGE_CHECK,),
     ),
     Variant("no watcher", "the look for error/declined text every 0.5s", patches=(NO_WATCHER,)),
     Variant("no listeners", "request/response/console listeners", patches=(NO_LISTENERS,)),
@@ -182,6 +193,7 @@ PROFILED: tuple[tuple[object, str, str], ...] = (
     (monitor.runner, "perform", "step actions (perform)"),
     (monitor.runner, "_settle", "settle: wait for load"),
     (monitor.runner, "page_snapshot", "snapshot (timing, vitals)"),
+    (monitor.runner._Play, "_note_broken_images", "broken-image check"),
     (monitor.runner, "find_visible_text", "watcher look (beside the step)"),
     (monitor.runner._Play, "_finish", "finish: observe + classify + result"),
     (monitor.runner._Play, "_save_trace", "tracing stop (discard)"),

@@ -15,11 +15,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from playwright.async_api import Browser, BrowserContext, Locator, Page
 from playwright.async_api import Error as PlaywrightError
@@ -43,9 +43,11 @@ from monitor.result import (
 from monitor.steps import StepContext, perform, perform_trial
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TraceMode = Literal["off", "on-failure", "always"]
 StepListener = Callable[[Journey, StepResult], None]
+BOUNDED_SECONDS = 10.0  # for page calls Playwright gives no timeout of their own
 WATCH_EVERY = 0.5  # seconds between looks for error or declined text while a step waits
 
 
@@ -97,7 +99,16 @@ class Runner:
 def run_time_limit(journey: Journey) -> float:
     """Longest a run may take: every step's timeout, plus room to look and save artifacts."""
     steps = sum(step.timeout or journey.timeout for step in journey.steps)
-    return steps * 1.5 + 60.0
+    return steps + 60.0
+
+
+async def bounded(work: Awaitable[T], default: T, seconds: float = BOUNDED_SECONDS) -> T:
+    """A look at the page that cannot hang the run (a crashed renderer never answers)."""
+    try:
+        return await asyncio.wait_for(work, timeout=seconds)
+    except TimeoutError:
+        log.warning("the page did not answer within %.0fs", seconds)
+        return default
 
 
 @dataclass
@@ -141,10 +152,11 @@ class _Play:
 
     async def run(self) -> RunResult:
         try:
-            self.context = await self.runner.browser.new_context(
-                **self.runner.context_options(self.journey)
+            self.context = await asyncio.wait_for(
+                self.runner.browser.new_context(**self.runner.context_options(self.journey)),
+                timeout=30,
             )
-        except PlaywrightError as exc:
+        except (PlaywrightError, TimeoutError) as exc:
             return self.crashed(exc, "could not open a browser context")
         try:
             return await self._play(self.context)
@@ -158,7 +170,7 @@ class _Play:
         if tracing:
             # No screencast: its frames could show typed secrets. DOM snapshots are masked.
             await context.tracing.start(snapshots=True, screenshots=False)
-        page = self.page = await context.new_page()
+        page = self.page = await asyncio.wait_for(context.new_page(), timeout=30)
         self.recorder = Recorder(context, page, self.secret_list)
         self.recorder.attach()
         await self._emulate_network(context, page)
@@ -199,7 +211,7 @@ class _Play:
         problem = await self._act_watching(context)
         if problem is None or problem.kind != "monitor":
             await _settle(page, deadline, self.clock)
-            self.recorder.note_snapshot(await page_snapshot(page))
+            self.recorder.note_snapshot(await bounded(page_snapshot(page), None))
             await self._note_broken_images(page)
         if problem is None and (status := self._error_status_now(index)) is not None:
             # The shopper is looking at an error page: no need to wait for the next step.
@@ -290,7 +302,7 @@ class _Play:
 
     async def _note_broken_images(self, page: Page) -> None:
         with suppress(PlaywrightError):
-            for url in await page.evaluate(BROKEN_IMAGES_SCRIPT):
+            for url in await bounded(page.evaluate(BROKEN_IMAGES_SCRIPT), []):
                 shown = public_url(str(url))
                 if shown not in self.broken_images and len(self.broken_images) < 200:
                     self.broken_images.append(shown)
@@ -379,10 +391,12 @@ class _Play:
         pending: list[str] = []
         good = 0
         if failed is not None:
-            error_text = await find_visible_text(page, list(self.journey.error_page_text))
+            error_text = await bounded(
+                find_visible_text(page, list(self.journey.error_page_text)), None
+            )
             if self.payment_step is not None:
                 payment = self.journey.steps[self.payment_step]
-                declined = await find_visible_text(page, list(payment.declined_text))
+                declined = await bounded(find_visible_text(page, list(payment.declined_text)), None)
                 api_errors, good = recorder.answers_since(self.payment_step)
                 pending = recorder.pending_since(self.payment_step)
         pay_name = self.names[self.payment_step] if self.payment_step is not None else ""
@@ -448,7 +462,7 @@ class _Play:
             self.artifacts["screenshot"] = str(shot)
         with suppress(PlaywrightError):
             html = folder.file("page.html")
-            write_masked_text(html, await page.content(), self.secrets)
+            write_masked_text(html, await bounded(page.content(), ""), self.secrets)
             self.artifacts["html"] = str(html)
 
     async def _save_trace(self, context: BrowserContext, keep: bool) -> None:
@@ -456,12 +470,12 @@ class _Play:
         try:
             if keep and folder is not None:
                 trace = folder.file("trace.zip")
-                await context.tracing.stop(path=trace)
+                await asyncio.wait_for(context.tracing.stop(path=trace), timeout=60)
                 mask_zip(trace, self.secrets)
                 self.artifacts["trace"] = str(trace)
             else:
-                await context.tracing.stop()
-        except PlaywrightError as exc:
+                await asyncio.wait_for(context.tracing.stop(), timeout=30)
+        except (PlaywrightError, TimeoutError) as exc:
             log.warning("could not save the trace of %s: %s", self.journey.name, exc)
 
     def _with_artifacts(self, result: RunResult) -> RunResult:
@@ -512,6 +526,6 @@ async def _settle(page: Page, deadline: float, clock: Callable[[], float]) -> No
 async def _watch_for(page: Page, texts: list[str]) -> str:
     while True:
         await asyncio.sleep(WATCH_EVERY)
-        found = await find_visible_text(page, texts)
+        found = await bounded(find_visible_text(page, texts), None)
         if found:
             return found

@@ -166,7 +166,8 @@ class Monitor:
             stop_before_payment=self.options.stop_before_payment,
         )
         result = await runner.run(journey, attempt)
-        if result.failure is not None and "the browser hangs" in result.failure.reason:
+        reason = result.failure.reason if result.failure is not None else ""
+        if "the browser hangs" in reason or "the browser stopped answering" in reason:
             await self.keeper.discard()
         if not self.keeper.up and result.failure_kind is not FailureKind.MONITOR_ERROR:
             # The browser died under this run: whatever the steps saw, it is not the shop's fault.
@@ -242,8 +243,11 @@ class Monitor:
         for journey in self.scheduler.journeys:
             file = journey.origin.rsplit(":", 2)[0]
             if journey.name not in names and file and not Path(file).exists():
-                log.warning("%s: file %s is gone; the journey keeps running (send SIGHUP to "
-                            "drop it)", journey.name, file)
+                log.warning(
+                    "%s: file %s is gone; the journey keeps running (send SIGHUP to drop it)",
+                    journey.name,
+                    file,
+                )
                 kept.append(journey)
         return kept
 

@@ -55,6 +55,7 @@ from monitor.probes import VISIBLE_TEXT_SCRIPT, diagnose, locate, locate_all, lo
 from monitor.result import ContentCheck, mask, public_url
 
 POLL = 0.1  # seconds between looks while an expectation is not yet true
+ANSWER_GRACE = 10.0  # seconds past a step's deadline before the browser counts as hung
 
 
 class StepFailed(Exception):
@@ -98,8 +99,13 @@ class StepContext:
 
 
 async def perform(ctx: StepContext) -> Problem | None:
+    # Playwright enforces step timeouts in its driver; if the driver's answer is lost (seen
+    # when Chromium dies mid-call), only our own clock ends the wait.
+    limit = max(1.0, ctx.deadline - ctx.clock()) + ANSWER_GRACE
     try:
-        await _ACTIONS[type(ctx.step)](ctx)
+        await asyncio.wait_for(_ACTIONS[type(ctx.step)](ctx), timeout=limit)
+    except TimeoutError:
+        return Problem("monitor", f"the browser stopped answering ({limit:.0f}s)")
     except StepFailed as failed:
         return failed.problem
     except PlaywrightError as exc:

@@ -48,7 +48,7 @@ def test_passing_checkout_exits_0_with_reports(shop: DemoShopThread, tmp_path: P
     )
 
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "demo-guest-checkout ✓ 15/15 order confirmed" in out.stdout
+    assert "demo-guest-checkout ✓ 16/16 order confirmed" in out.stdout
     assert "passed" in out.stdout and "slowest page load" in out.stdout
     document = json.loads((tmp_path / "r.json").read_text())
     (journey,) = document["journeys"]
