@@ -67,7 +67,7 @@ def test_passing_checkout_exits_0_with_reports(shop: DemoShopThread, tmp_path: P
     ):
         assert key in journey
     assert (journey["passed"], journey["failure_kind"], journey["clicks"]) == (True, None, 6)
-    assert len(journey["steps"]) == 15 and journey["page_loads"]
+    assert len(journey["steps"]) == 16 and journey["page_loads"]
     suite = ET.parse(tmp_path / "j.xml").getroot()
     assert (suite.tag, suite.get("tests"), suite.get("failures")) == ("testsuite", "1", "0")
     assert "✅" in summary.read_text()
