@@ -17,6 +17,7 @@ from serve_fixtures import (
     Prometheus,
     ServeProcess,
     http_get,
+    self_signed_cert,
     serve_bytes,
     wait_for,
     webhook_receiver,
@@ -339,33 +340,11 @@ def test_basic_auth_and_tls_from_an_exporter_toolkit_web_config(
 ) -> None:
     import base64
     import ssl
-    import subprocess
     import urllib.request
 
     import bcrypt
 
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(tmp_path / "key.pem"),
-            "-out",
-            str(tmp_path / "cert.pem"),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    self_signed_cert(tmp_path)
     hashed = bcrypt.hashpw(b"s3cret", bcrypt.gensalt(rounds=4)).decode()
     web = tmp_path / "web.yml"
     web.write_text(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import ssl
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import JourneyRunner
-from serve_fixtures import free_port, serve_bytes
+from serve_fixtures import free_port, self_signed_cert, serve_bytes
 
 from monitor.journey import Journey
 from monitor.result import FailureKind, RunResult
@@ -88,27 +87,7 @@ def test_unresolvable_host(journey_runner: JourneyRunner) -> None:
 
 @pytest.fixture
 def self_signed_site(tmp_path: Path) -> Iterator[str]:
-    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    cert, key = self_signed_cert(tmp_path)
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls.load_cert_chain(cert, key)
     listener = socket.create_server(("127.0.0.1", 0))
