@@ -175,11 +175,14 @@ class _Play:
         self.recorder.attach()
         await self._emulate_network(context, page)
         for index, step in enumerate(self.journey.steps):
+            await self._follow_popup(context)  # a tab opened late by the step before
             if step.payment and self._stops_before_payment:
                 await self._check_pay_step(self.page, index, step)
                 break
             if not await self._step(self.page, index, step):
                 break
+            if isinstance(step, ClickStep):
+                await asyncio.sleep(0.05)  # a tab the click opens announces itself at once
             await self._follow_popup(context)
         result = await self._finish(self.page)
         if tracing:
