@@ -32,7 +32,7 @@ def main() -> int:
         importlib.import_module(BENCHMARKS[name]).main(quick=args.quick)
         took[name] = time.monotonic() - began
         busy = contention.stop()
-        add_to_results(name, {"contention": busy})
+        add_to_results(name, args.quick, {"contention": busy})
         print(
             f"{name}: {took[name]:.0f}s; other processes on this machine used "
             f"{busy['other_processes_cpu_seconds']} CPU-s meanwhile "

@@ -73,13 +73,12 @@ def runs_so_far(metrics_url: str) -> tuple[int, int]:
 def chromium_type(pid: int) -> str:
     """`browser` for Chromium's main process, else its --type (renderer, gpu-process...)."""
     try:
-        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        # Chromium rewrites its command line: the arguments may be one space-joined string.
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
     except OSError:
         return "gone"
-    for arg in args:
-        if arg.startswith(b"--type="):
-            return arg.removeprefix(b"--type=").decode()
-    return "browser"
+    found = re.search(rb"--type=([\w-]+)", cmdline)
+    return found.group(1).decode() if found else "browser"
 
 
 def measure_once(serve_pid: int, runs: int, passed: int, began: float) -> Sample:

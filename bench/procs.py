@@ -9,7 +9,7 @@ spent = cpu_delta(before, cpu_by_role(os.getpid(), exclude={shop.pid}))
 from __future__ import annotations
 
 import os
-import resource
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -119,39 +119,85 @@ def machine_busy_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / TICKS
 
 
-def own_tree_seconds() -> float:
-    """CPU seconds of this process and of its ended (reaped) descendants."""
-    me = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+def _all_cpu() -> dict[int, tuple[int, float, int]]:
+    """pid -> (parent pid, CPU seconds, start time in clock ticks since boot)."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        cpu = (int(fields[11]) + int(fields[12])) / TICKS
+        found[int(entry)] = (int(fields[1]), cpu, int(fields[19]))
+    return found
 
 
-@dataclass
+def _tree(root: int, procs: dict[int, tuple[int, float, int]]) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _, _) in procs.items():
+        children.setdefault(ppid, []).append(pid)
+    mine, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        mine.add(pid)
+        todo.extend(children.get(pid, ()))
+    return mine
+
+
 class Contention:
     """How much CPU other processes on the machine used while a benchmark ran.
 
-    Take `start()` before and `stop()` after the benchmark has closed its browsers and
-    subprocesses (so their CPU time has been reaped into ours)."""
+    A thread looks at every process every `every` seconds and adds up the CPU time gained by
+    those outside this process's tree (processes that start and end between two looks are
+    missed, so it is a lower bound). Chromium processes re-parented away from us when a browser
+    closes are remembered as ours.
 
-    machine_start: float = 0.0
-    own_start: float = 0.0
-    wall_start: float = 0.0
+        contention = Contention().start()
+        ...
+        contention.stop()   # {"other_processes_cpu_seconds": 12.3, ...}
+    """
+
+    def __init__(self, every: float = 2.0) -> None:
+        self.every = every
+        self.others = 0.0
+        self._mine: set[int] = set()
+        self._seen: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="contention", daemon=True)
+        self._wall = self._machine = 0.0
 
     def start(self) -> Contention:
-        self.machine_start = machine_busy_seconds()
-        self.own_start = own_tree_seconds()
-        self.wall_start = time.monotonic()
+        self._wall, self._machine = time.monotonic(), machine_busy_seconds()
+        self._look(first=True)
+        self._thread.start()
         return self
 
+    def _look(self, first: bool = False) -> None:
+        procs = _all_cpu()
+        self._mine |= _tree(os.getpid(), procs)
+        for pid, (_, cpu, _) in procs.items():
+            before = self._seen.get(pid)
+            self._seen[pid] = cpu
+            if pid in self._mine or first:
+                continue
+            self.others += cpu - before if before is not None else cpu
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.every):
+            self._look()
+
     def stop(self) -> dict[str, float]:
-        wall = time.monotonic() - self.wall_start
-        machine = machine_busy_seconds() - self.machine_start
-        own = own_tree_seconds() - self.own_start
-        others = max(0.0, machine - own)
+        self._stop.set()
+        self._thread.join()
+        self._look()
+        wall = time.monotonic() - self._wall
         cores = os.cpu_count() or 1
         return {
             "wall_seconds": round(wall, 1),
-            "own_cpu_seconds": round(own, 1),
-            "other_processes_cpu_seconds": round(others, 1),
-            "other_processes_percent_of_machine": round(others / (wall * cores) * 100, 1),
+            "machine_busy_cpu_seconds": round(machine_busy_seconds() - self._machine, 1),
+            "other_processes_cpu_seconds": round(self.others, 1),
+            "other_processes_percent_of_machine": round(self.others / (wall * cores) * 100, 1),
         }

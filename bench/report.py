@@ -61,16 +61,23 @@ def machine() -> dict[str, Any]:
     }
 
 
+def results_path(name: str, quick: bool, directory: Path = RESULTS) -> Path:
+    """bench/results/<name>.json; a --quick run writes <name>.quick.json beside it."""
+    return directory / f"{name}{'.quick' if quick else ''}.json"
+
+
 def write_results(name: str, data: dict[str, Any], directory: Path = RESULTS) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{name}.json"
+    path = results_path(name, bool(data.get("quick")), directory)
     head = {"benchmark": name, "machine": machine(), "source": source()}
     path.write_text(json.dumps({**head, **data}, indent=2) + "\n")
     return path
 
 
-def add_to_results(name: str, extra: dict[str, Any], directory: Path = RESULTS) -> None:
-    path = directory / f"{name}.json"
+def add_to_results(
+    name: str, quick: bool, extra: dict[str, Any], directory: Path = RESULTS
+) -> None:
+    path = results_path(name, quick, directory)
     if path.exists():
         path.write_text(json.dumps({**json.loads(path.read_text()), **extra}, indent=2) + "\n")
 

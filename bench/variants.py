@@ -140,7 +140,7 @@ VARIANTS = (
         patches=(NO_PAINT_WAIT,),
     ),
     Variant("expect poll 20ms", "(changes) expect's 100 ms poll to 20 ms", patches=(FAST_POLL,)),
-    Variant("bare runner", "all of the above", trace="off", patches=EVERYTHING),
+    Variant("bare runner", "every removal above, trace off", trace="off", patches=EVERYTHING),
 )
 
 

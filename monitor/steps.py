@@ -68,7 +68,7 @@ class StepFailed(Exception):
 
 @dataclass
 class StepContext:
-    page: Page
+    start_page: Page
     journey: Journey
     step: StepBase
     deadline: float
@@ -82,6 +82,12 @@ class StepContext:
     memory: dict[str, str] = field(default_factory=dict)  # what `remember` steps read
     content_checks: list[ContentCheck] = field(default_factory=list)
     name: str = ""
+
+    @property
+    def page(self) -> Page:
+        """The tab the shopper is on: the newest one, when a click opened another."""
+        pages = [p for p in self.start_page.context.pages if not p.is_closed()]
+        return pages[-1] if pages else self.start_page
 
     @property
     def frames(self) -> tuple[str, ...]:
