@@ -4,9 +4,9 @@ Secrets never reach these files: HTML is masked, screenshots black out the field
 typed into with a secret (and every password and card field), and the trace zip is rewritten
 with every secret value replaced.
 
-    >>> folder = RunFolder(Path("artifacts"), "guest-checkout", started_at=0.0, attempt=1)
+    >>> folder = RunFolder(Path("artifacts"), "guest-checkout", started_at=0.25, attempt=1)
     >>> folder.path.as_posix()
-    'artifacts/guest-checkout/19700101-000000-1'
+    'artifacts/guest-checkout/19700101-000000.250-1'
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ SENSITIVE_FIELDS = "input[type=password], input[autocomplete^='cc-']"
 
 @dataclass(frozen=True)
 class RunFolder:
-    """`<root>/<journey>/<UTC time>-<attempt>/`, created on first use."""
+    """`<root>/<journey>/<UTC time to the ms>-<attempt>/`, created on first use (parallel runs
+    of one journey start in different milliseconds)."""
 
     root: Path
     journey: str
@@ -35,7 +36,8 @@ class RunFolder:
     @property
     def path(self) -> Path:
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self.started_at))
-        return self.root / self.journey / f"{stamp}-{self.attempt}"
+        millis = int(self.started_at * 1000) % 1000
+        return self.root / self.journey / f"{stamp}.{millis:03d}-{self.attempt}"
 
     def file(self, name: str) -> Path:
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "file"

@@ -8,6 +8,7 @@ Thin aiohttp handlers over plain state; rendering lives in metrics.py and status
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -51,7 +52,9 @@ def artifact_url(state: ServerState, path: str) -> str | None:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    body, content_type = exposition(request.app[STATE].registry)
+    # Rendering many series takes seconds: off the event loop, so runs in flight don't stall.
+    loop = asyncio.get_running_loop()
+    body, content_type = await loop.run_in_executor(None, exposition, request.app[STATE].registry)
     response = web.Response(body=body)
     response.headers["Content-Type"] = content_type
     return response
