@@ -413,6 +413,46 @@ def test_the_servicemonitor_selects_the_shards() -> None:
     check_servicemonitor(monitor, base_objects())
 
 
+def test_the_prometheusrule_is_made_from_the_alert_rules_and_current() -> None:
+    script = ROOT / "scripts" / "prometheus-rule"
+    done = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    rendered = KUBERNETES / "components" / "prometheus-operator" / "prometheusrule.yaml"
+    (rule,) = yaml_objects(rendered.read_text())
+    assert rule["kind"] == "PrometheusRule"
+    assert rule["spec"] == yaml.safe_load((ROOT / "dashboards" / "alerts.yml").read_text())
+
+
+def test_the_prometheusrule_check_notices_a_stale_file(tmp_path: Path) -> None:
+    # The script run on a copy of the tree whose rules changed after the PrometheusRule was made.
+    for part in ("scripts", "dashboards", "deploy"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    rules = tmp_path / "dashboards" / "alerts.yml"
+    rules.write_text(rules.read_text().replace("severity: page", "severity: pager", 1))
+    script = [sys.executable, str(tmp_path / "scripts" / "prometheus-rule")]
+    stale = subprocess.run([*script, "--check"], capture_output=True, text=True, timeout=60)
+    assert stale.returncode == 1
+    assert "run scripts/prometheus-rule" in stale.stderr
+    subprocess.run(script, check=True, capture_output=True, timeout=60)
+    assert subprocess.run([*script, "--check"], timeout=60).returncode == 0
+
+
+def test_the_rendered_prometheusrule_passes_promtool(tmp_path: Path) -> None:
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool is not installed (scripts/setup --test installs it)")
+    (rule,) = of_kind(kustomize(KUBERNETES / "examples" / "locations"), "PrometheusRule")
+    rules = tmp_path / "rules.yml"
+    rules.write_text(yaml.safe_dump(rule["spec"]))
+    done = subprocess.run(
+        [promtool, "check", "rules", str(rules)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "SUCCESS" in done.stdout
+
+
 def test_the_journeys_configmap_holds_valid_journeys(tmp_path: Path) -> None:
     (configmap,) = of_kind(base_objects(), "ConfigMap")
     for name, text in configmap["data"].items():
