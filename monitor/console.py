@@ -25,11 +25,18 @@ class Progress:
     def step(self, journey: Journey, step: StepResult) -> None:
         if self.quiet:
             return
-        mark = "[green]✓[/green]" if step.passed else "[red]✗[/red]"
+        mark = (
+            "[dim]-[/dim]"
+            if step.skipped
+            else "[green]✓[/green]"
+            if step.passed
+            else "[red]✗[/red]"
+        )
         total = len(journey.steps)
         self.console.print(
             f"  {escape(journey.name)} {mark} {step.index + 1}/{total} {escape(step.name)} "
-            f"[dim]{step.duration_seconds:.2f}s[/dim]",
+            f"[dim]{'skipped, not shown ' if step.skipped else ''}"
+            f"{step.duration_seconds:.2f}s[/dim]",
             highlight=False,
         )
 

@@ -314,6 +314,9 @@ FieldValues = Annotated[list[FieldValue], BeforeValidator(_field_values), _Field
 # ---------------------------------------------------------------- steps
 
 
+OPTIONAL_ACTIONS = ("click", "fill", "select", "check", "uncheck", "hover")
+
+
 class StepBase(Model):
     """What every step may carry besides its action."""
 
@@ -329,8 +332,28 @@ class StepBase(Model):
     confirms_order: bool = Field(
         False, description="passing this step means the order is confirmed"
     )
+    optional: bool = Field(
+        False,
+        description="skip the step when its target does not show within its timeout (an "
+        "interstitial that comes only sometimes); give it a short `timeout`",
+    )
 
     ACTION: ClassVar[str] = ""
+
+    @model_validator(mode="after")
+    def _optional_has_a_target(self) -> StepBase:
+        if self.optional and self.ACTION not in OPTIONAL_ACTIONS:
+            raise PydanticCustomError(
+                "optional",
+                "'optional' goes with a step that acts on something that may not be there "
+                "({actions}), not with {action}",
+                {"actions": ", ".join(OPTIONAL_ACTIONS), "action": self.ACTION},
+            )
+        if self.optional and (self.payment or self.confirms_order):
+            raise PydanticCustomError(
+                "optional", "a payment or order confirmation step cannot be optional"
+            )
+        return self
 
     def label(self) -> str:
         """The step's name for metrics and reports."""
@@ -770,6 +793,11 @@ class Journey(Model):
     )
     stop_before: Literal["payment"] | None = Field(
         None, description="walk up to the payment step, check it is usable, place no order"
+    )
+    dismiss: list[Target] = Field(
+        default_factory=list,
+        description="what a shopper clicks away whenever it shows up and is in the way: a "
+        "cookie banner's accept button, a newsletter or chat pop-up's close button",
     )
     steps: list[Step] = Field(min_length=1)
 

@@ -101,8 +101,8 @@ def junit_xml(results: Sequence[RunResult]) -> str:
             node.text = _failure_detail(r)
         out = ET.SubElement(case, "system-out")
         out.text = "\n".join(
-            f"{'ok  ' if s.passed else 'FAIL'} {s.index + 1:>2}. {s.name} "
-            f"({s.duration_seconds:.2f}s)"
+            f"{'skip' if s.skipped else 'ok  ' if s.passed else 'FAIL'} {s.index + 1:>2}. "
+            f"{s.name} ({s.duration_seconds:.2f}s)"
             for s in r.steps
         )
     ET.indent(suite)

@@ -59,6 +59,7 @@ class StepResult:
     passed: bool
     clicks: int = 0
     error: str | None = None
+    skipped: bool = False  # an optional step whose target did not show
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ class RunResult:
     content_checks: tuple[ContentCheck, ...] = ()
     broken_images: tuple[str, ...] = ()  # URLs (no query) of images that did not load
     attempt: int = 1
+    dismissed: dict[str, int] = field(default_factory=dict)  # `dismiss` target -> times clicked
 
     @property
     def failure_kind(self) -> FailureKind | None:

@@ -29,7 +29,7 @@ from monitor.browser import context_options
 from monitor.classify import FailedStep, Observation, Problem, classify
 from monitor.content import BROKEN_IMAGES_SCRIPT
 from monitor.journey import ClickStep, Journey, StepBase
-from monitor.probes import INIT_SCRIPT, Recorder, find_visible_text, page_snapshot
+from monitor.probes import INIT_SCRIPT, Recorder, find_visible_text, locate, page_snapshot
 from monitor.result import (
     BudgetBreach,
     ContentCheck,
@@ -49,6 +49,7 @@ TraceMode = Literal["off", "on-failure", "always"]
 StepListener = Callable[[Journey, StepResult], None]
 BOUNDED_SECONDS = 10.0  # for page calls Playwright gives no timeout of their own
 WATCH_EVERY = 0.5  # seconds between looks for error or declined text while a step waits
+DISMISS_TIMEOUT_MS = 5000  # for clicking a `dismiss` overlay away
 
 
 @dataclass
@@ -139,6 +140,7 @@ class _Play:
         self.stopped = False
         self.secret_list: list[str] = list(self.journey.secret_values)
         self.page: Page | None = None
+        self.dismissed: dict[str, int] = {}
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -174,6 +176,7 @@ class _Play:
         self.recorder = Recorder(context, page, self.secret_list)
         self.recorder.attach()
         await self._emulate_network(context, page)
+        await self._add_dismissers(page)
         for index, step in enumerate(self.journey.steps):
             await self._follow_popup(context)  # a tab opened late by the step before
             if step.payment and self._stops_before_payment:
@@ -211,6 +214,7 @@ class _Play:
             content_checks=self.content_checks,
             name=name,
         )
+        dismissed_before = sum(self.dismissed.values())
         problem = await self._act_watching(context)
         if problem is None or problem.kind != "monitor":
             await _settle(page, deadline, self.clock)
@@ -219,7 +223,7 @@ class _Play:
         if problem is None and (status := self._error_status_now(index)) is not None:
             # The shopper is looking at an error page: no need to wait for the next step.
             problem = Problem("assertion", f"the page answered HTTP {status}")
-        clicks = context.clicks
+        clicks = context.clicks + sum(self.dismissed.values()) - dismissed_before
         self.clicks += clicks
         self.actions += context.actions
         result = StepResult(
@@ -230,6 +234,7 @@ class _Play:
             problem is None,
             clicks,
             mask(problem.message, self.secrets) if problem else None,
+            skipped=context.skipped,
         )
         self.steps.append(result)
         if context.screenshot:
@@ -252,6 +257,22 @@ class _Play:
         if opened and opened[-1] is not self.page:
             self.page = self.recorder.page = opened[-1]
             await self._emulate_network(context, self.page)
+            await self._add_dismissers(self.page)
+
+    async def _add_dismissers(self, page: Page) -> None:
+        """Click away the journey's `dismiss` overlays whenever one is in a step's way.
+
+        Playwright runs the handler before an action or expectation whenever the overlay is
+        visible, then waits for it to go. Each click counts as a shopper's click."""
+        for target in self.journey.dismiss:
+            described = target.describe()
+
+            async def dismiss(overlay: Locator, described: str = described) -> None:
+                await overlay.click(timeout=DISMISS_TIMEOUT_MS)
+                self.dismissed[described] = self.dismissed.get(described, 0) + 1
+
+            with suppress(PlaywrightError):
+                await page.add_locator_handler(locate(page, target), dismiss)
 
     @property
     def _stops_before_payment(self) -> bool:
@@ -373,6 +394,7 @@ class _Play:
             content_checks=tuple(self.content_checks),
             broken_images=tuple(self.broken_images),
             attempt=self.attempt,
+            dismissed=dict(self.dismissed),
         )
 
     async def _observe(self, page: Page) -> Observation:
@@ -508,6 +530,7 @@ class _Play:
             clicks=self.clicks,
             actions=self.actions,
             attempt=self.attempt,
+            dismissed=dict(self.dismissed),
         )
 
 

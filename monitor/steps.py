@@ -82,6 +82,7 @@ class StepContext:
     memory: dict[str, str] = field(default_factory=dict)  # what `remember` steps read
     content_checks: list[ContentCheck] = field(default_factory=list)
     name: str = ""
+    skipped: bool = False  # an optional step whose target never showed
 
     @property
     def page(self) -> Page:
@@ -109,6 +110,9 @@ async def perform(ctx: StepContext) -> Problem | None:
     # when Chromium dies mid-call), only our own clock ends the wait.
     limit = max(1.0, ctx.deadline - ctx.clock()) + ANSWER_GRACE
     try:
+        if ctx.step.optional and not await asyncio.wait_for(_shows_up(ctx), timeout=limit):
+            ctx.skipped = True
+            return None
         await asyncio.wait_for(_ACTIONS[type(ctx.step)](ctx), timeout=limit)
     except TimeoutError:
         return Problem("monitor", f"the browser stopped answering ({limit:.0f}s)")
@@ -131,6 +135,28 @@ async def perform_trial(ctx: StepContext) -> Problem | None:
     except PlaywrightError as exc:
         return _browser_problem(exc)
     return None
+
+
+def _first_target(step: StepBase) -> Target:
+    """What an optional step acts on first (journey validation allows no other steps)."""
+    if isinstance(step, FillStep):
+        return step.fill[0]
+    if isinstance(step, SelectStep):
+        return step.select[0]
+    target = getattr(step, step.ACTION)
+    assert isinstance(target, Target), step.ACTION
+    return target
+
+
+async def _shows_up(ctx: StepContext) -> bool:
+    """Whether an optional step's target becomes visible before the step's deadline."""
+    try:
+        await locate(ctx.page, _first_target(ctx.step), ctx.frames).wait_for(
+            state="visible", timeout=ctx.ms()
+        )
+    except PlaywrightTimeout:
+        return False
+    return True
 
 
 def _browser_problem(exc: PlaywrightError) -> Problem:

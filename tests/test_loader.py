@@ -127,6 +127,21 @@ BAD_FILES = [
     ("bad-secret-name", GOOD + "secrets: [card number]\n", 5, "secrets[0]", "pattern"),
     ("journeys-not-list", "journeys: {name: a}\n", 1, "journeys", "non-empty list"),
     (
+        "optional-goto",
+        GOOD + "  - goto: /cart\n    optional: true\n",
+        5,
+        "steps[1]",
+        "'optional' goes with a step that acts on something",
+    ),
+    (
+        "optional-payment",
+        GOOD + "  - click: '#pay'\n    payment: true\n    optional: true\n",
+        5,
+        "steps[1]",
+        "a payment or order confirmation step cannot be optional",
+    ),
+    ("dismiss-no-target", GOOD + "dismiss: [{nth: 1}]\n", 5, "dismiss[0]", "exactly one of"),
+    (
         "python-tag",
         GOOD + "tags: !!python/object:os.system [ls]\n",
         5,
