@@ -196,6 +196,11 @@ class Target(Model):
     has_text: str | None = Field(None, description="keep only elements containing this text")
     nth: int | None = Field(None, description="pick the n-th match (0-based; -1 = last)")
     frame: str | list[str] | None = Field(None, description="iframe selector(s) to reach inside")
+    within: Target | None = Field(
+        None,
+        description="look only inside this element, e.g. the product card holding the "
+        "button: {role: button, name: Add to cart, within: {test_id: product-42}}",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -249,6 +254,8 @@ class Target(Model):
             kind = next(k for k in TARGET_KINDS if getattr(self, k) is not None)
             value = getattr(self, kind)
             text = value if kind == "selector" else f"{kind.replace('_', ' ')} '{value}'"
+        if self.within is not None:
+            text += f" in {self.within.describe()}"
         return text
 
     @classmethod

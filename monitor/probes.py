@@ -148,6 +148,9 @@ def resource_class(request: Request) -> ResourceClass:
     return ResourceClass.STATIC
 
 
+Scope = Page | Frame | FrameLocator | Locator  # where a target is looked for
+
+
 def locate(root: Page | Frame, target: Target, frames: tuple[str, ...] = ()) -> Locator:
     """A Playwright locator for a target, inside its frames; the first *visible* match.
 
@@ -160,9 +163,19 @@ def locate_all(
     root: Page | Frame, target: Target, frames: tuple[str, ...] = (), include_hidden: bool = False
 ) -> Locator:
     """Every element matching a target; with include_hidden, also those hidden from ARIA."""
-    scope: Page | Frame | FrameLocator = root
-    for frame in (*frames, *target.frames):
+    scope: Scope = root
+    for frame in frames:
         scope = scope.frame_locator(frame)
+    return _matching(scope, target, include_hidden)
+
+
+def _matching(scope: Scope, target: Target, include_hidden: bool) -> Locator:
+    """A target's elements in a scope: through its frames, inside its `within`."""
+    for frame in target.frames:
+        scope = scope.frame_locator(frame)
+    if target.within is not None:
+        container = _matching(scope, target.within, include_hidden)
+        scope = container.nth(target.within.nth) if target.within.nth is not None else container
     found = _base_locator(scope, target, include_hidden)
     return found.filter(has_text=target.has_text) if target.has_text is not None else found
 
@@ -174,9 +187,7 @@ def locate_any(root: Page | Frame, target: Target, frames: tuple[str, ...] = ())
     return found.nth(target.nth) if target.nth is not None else found.first
 
 
-def _base_locator(
-    scope: Page | Frame | FrameLocator, t: Target, include_hidden: bool = False
-) -> Locator:
+def _base_locator(scope: Scope, t: Target, include_hidden: bool = False) -> Locator:
     if t.role is not None:
         return scope.get_by_role(
             t.role,  # type: ignore[arg-type]

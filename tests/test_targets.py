@@ -1,0 +1,70 @@
+"""Targets on a page that is not the demo shop: `within` picks one of many look-alike buttons."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import JourneyRunner
+from serve_fixtures import serve_bytes
+
+from monitor.journey import Journey
+
+pytestmark = pytest.mark.browser
+
+GRID = b"""<!doctype html><title>Shoes</title><h1>Shoes</h1><p id="basket">Basket: empty</p>
+<div class="card"><h2>Road Racer</h2><button onclick="add(this)">Add to cart</button></div>
+<div class="card" data-testid="trail"><h2>Trail Runner</h2>
+  <button onclick="add(this)">Add to cart</button></div>
+<div class="card"><h2>City Walker</h2><button disabled>Add to cart</button></div>
+<script>
+function add(button) {
+  const name = button.closest('.card').querySelector('h2').textContent;
+  document.getElementById('basket').textContent = 'Basket: ' + name;
+}
+</script>"""
+
+
+def grid_journey(url: str, within: dict[str, object]) -> Journey:
+    return Journey.model_validate(
+        {
+            "name": "grid",
+            "base_url": url,
+            "timeout": "3s",
+            "retries": 0,
+            "steps": [
+                {"goto": "/"},
+                {"click": {"role": "button", "name": "Add to cart", "within": within}},
+                {"expect": {"text": "Basket: Trail Runner"}},
+            ],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("within", "in_name"),
+    [
+        ({"selector": ".card", "has_text": "Trail Runner"}, ".card"),
+        ({"test_id": "trail"}, "test id 'trail'"),
+        ({"selector": ".card", "nth": 1}, ".card"),
+    ],
+    ids=["has-text", "test-id", "nth"],
+)
+def test_within_picks_the_button_of_one_product_card(
+    journey_runner: JourneyRunner, within: dict[str, object], in_name: str
+) -> None:
+    with serve_bytes({"/": GRID}) as url:
+        result = journey_runner.run(grid_journey(url, within))
+    assert result.passed, result.failure
+    assert result.steps[1].name == f"click button 'Add to cart' in {in_name}"
+
+
+def test_an_unusable_button_within_a_card_is_named_with_its_card(
+    journey_runner: JourneyRunner,
+) -> None:
+    with serve_bytes({"/": GRID}) as url:
+        result = journey_runner.run(
+            grid_journey(url, {"selector": ".card", "has_text": "City Walker"})
+        )
+    assert result.failure is not None
+    assert result.failure.kind == "element_unusable"
+    assert result.failure.step == "click button 'Add to cart' in .card"
+    assert "disabled" in result.failure.reason
