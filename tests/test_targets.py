@@ -68,3 +68,38 @@ def test_an_unusable_button_within_a_card_is_named_with_its_card(
     assert result.failure.kind == "element_unusable"
     assert result.failure.step == "click button 'Add to cart' in .card"
     assert "disabled" in result.failure.reason
+
+
+SHADOW = b"""<!doctype html><title>Checkout</title><p id="state">not paid</p>
+<pay-widget></pay-widget>
+<script>
+customElements.define('pay-widget', class extends HTMLElement {
+  connectedCallback() {
+    const root = this.attachShadow({mode: 'open'});
+    root.innerHTML = '<label>Card holder <input></label><button>Pay now</button>';
+    root.querySelector('button').onclick = () => {
+      document.getElementById('state').textContent = 'paid by ' + root.querySelector('input').value;
+    };
+  }
+});
+</script>"""
+
+
+def test_targets_reach_into_open_shadow_dom(journey_runner: JourneyRunner) -> None:
+    with serve_bytes({"/": SHADOW}) as url:
+        journey = Journey.model_validate(
+            {
+                "name": "shadow",
+                "base_url": url,
+                "timeout": "3s",
+                "retries": 0,
+                "steps": [
+                    {"goto": "/"},
+                    {"fill": {"label": "Card holder", "value": "Sam Shopper"}},
+                    {"click": {"role": "button", "name": "Pay now"}},
+                    {"expect": {"text": "paid by Sam Shopper"}},
+                ],
+            }
+        )
+        result = journey_runner.run(journey)
+    assert result.passed, result.failure
