@@ -3,7 +3,8 @@
 Builds CheckoutMetrics on its own CollectorRegistry, loads 500 synthetic journeys (8 steps, 3
 budgets), feeds each a passing run (8 steps, 4 page loads with vitals) and every tenth a failing
 one too, then times `exposition()` and a GET of /metrics from `monitor.server.create_app` on
-127.0.0.1:0 (plain and gzip, as Prometheus asks).
+127.0.0.1:0 (plain and gzip, as Prometheus asks), with the rendering cache off so that every
+GET renders; last, 5 GETs at once with the cache as `serve` has it, counting renderings.
 
     python -m bench metrics             # 10 scrapes of each
     python -m bench metrics --quick     # 3
@@ -33,7 +34,7 @@ from monitor.result import (
     RunResult,
     StepResult,
 )
-from monitor.server import ServerState, create_app
+from monitor.server import PAGE, MetricsPage, ServerState, create_app
 
 JOURNEYS = 500
 STEP_NAMES = (
@@ -112,7 +113,9 @@ def fed_registry() -> tuple[CollectorRegistry, float, int]:
 
 
 async def _http(registry: CollectorRegistry, scrapes: int) -> dict[str, Any]:
-    runner = web.AppRunner(create_app(ServerState(registry, History())), access_log=None)
+    # max_age 0: no scrape is served a body rendered for an earlier one.
+    app = create_app(ServerState(registry, History(), metrics_max_age=0.0))
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -133,12 +136,31 @@ async def _http(registry: CollectorRegistry, scrapes: int) -> dict[str, Any]:
                     seconds.append(time.perf_counter() - began)
                     size = len(body)
                 found[encoding] = {"seconds": summary(seconds), "bytes": size, "served": served}
+            found["together"] = await _together(session, url, app[PAGE])
     finally:
         ticker.cancel()
         await runner.cleanup()
-    # The handler renders on the event loop: in `serve` every run in flight waits meanwhile.
+    # The handler renders in a worker thread; what the event loop still waits for shows here.
     found["event_loop_longest_stall_s"] = round(max(stalls, default=0.0), 3)
     return found
+
+
+async def _together(
+    session: aiohttp.ClientSession, url: str, page: MetricsPage, count: int = 5
+) -> dict[str, Any]:
+    """`count` gzip scrapes sent at once, the cache as `serve` has it: renderings made."""
+    page.max_age = ServerState(page.registry, History()).metrics_max_age
+    await asyncio.sleep(page.max_age + 0.1)  # the last rendering is too old to serve now
+    before = page.renders
+
+    async def scrape() -> float:
+        began = time.perf_counter()
+        async with session.get(url, headers={"Accept-Encoding": "gzip"}) as answer:
+            await answer.read()
+        return time.perf_counter() - began
+
+    seconds = await asyncio.gather(*(scrape() for _ in range(count)))
+    return {"scrapes": count, "renders": page.renders - before, "seconds": summary(list(seconds))}
 
 
 async def _tick(stalls: list[float], every: float = 0.01) -> None:
@@ -167,6 +189,7 @@ def main(quick: bool = False) -> dict[str, Any]:
     http = asyncio.run(_http(registry, scrapes))
     by_metric = dict(sorted(families.items(), key=lambda kv: -kv[1]))
     exposed = summary(timings)
+    together = http["together"]
     data: dict[str, Any] = {
         "quick": quick,
         "journeys": JOURNEYS,
@@ -190,6 +213,9 @@ def main(quick: bool = False) -> dict[str, Any]:
             [f"GET, Accept-Encoding gzip (served {http['gzip']['served']})",
              http["gzip"]["seconds"]["median"], http["gzip"]["seconds"]["max"],
              http["gzip"]["bytes"], series],
+            [f"{together['scrapes']} GETs at once: {together['renders']} rendering(s)",
+             together["seconds"]["median"], together["seconds"]["max"], http["gzip"]["bytes"],
+             series],
         ],
     )  # fmt: skip
     print_table(

@@ -23,17 +23,20 @@ Every journey-level series carries `journey`, `site`, `device` and `location`. L
 from configuration (journey and step names, budget names) or small fixed sets, never from what
 the shop sent; step names pass through `label_text`, which drops any scheme://host and query.
 
-Series per journey (`_created` series are left out of the exposition, see `exposition`):
+Series per journey (no `_created` series, see `monitor.exposition`):
 
 - from `set_journeys`, before any run: 28 counter series at 0 (runs 2, failures 11, payment
-  failures 3, HTTP errors 6, failed requests 3, console errors 2, retries 1), plus a limit gauge
-  and an exceeded counter per budget set;
-- after runs: 4 gauges (success, last run, clicks, pages), 14 duration histogram series, 1 last
-  failure info while failing; 12 per step that passed (step duration histogram); 39 per step
-  that loaded a page (3 phases x 13) plus up to 3 web-vital gauges.
+  failures 3, HTTP errors 6, failed requests 3, console errors 2, retries 1), 2 gauges
+  (interval, consecutive failures), plus a limit gauge and an exceeded counter per budget set;
+- after runs: 4 gauges (success, last run, clicks, pages), 14 journey duration histogram
+  series, 36 page-load histogram series (3 phases x 12, over all the journey's pages), 1 last
+  failure info while failing; 9 per step that passed (step duration histogram); per step that
+  loaded a page, 3 last-run gauges (one per phase) and up to 3 web-vital gauges.
 
-A 15-step journey with 3 budgets and 5 page loads: 34 + 18 + 15 x 12 + 5 x 42 = 442 series (443
-while failing). Most are histogram buckets: they let a dashboard say which step got slow.
+A 15-step journey with 3 budgets and 5 page loads: 36 + 54 + 15 x 9 + 5 x 6 = 255 series (256
+while failing; it was 444 while page-load histograms were per step). The step
+histogram lets a dashboard say which step got slow; a page's phases as last-run gauges say
+which page, the way blackbox_exporter's `probe_http_duration_seconds{phase}` does.
 """
 
 from __future__ import annotations
@@ -42,15 +45,12 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
-from prometheus_client.exposition import generate_latest
-from prometheus_client.metrics import MetricWrapperBase
-from prometheus_client.metrics_core import Metric
-from prometheus_client.registry import Collector
 
 import monitor
+from monitor.exposition import CONTENT_TYPE, Buckets, Families, Family, Kind, Number, exposition
 from monitor.journey import Journey
 from monitor.result import Failure, FailureKind, PageLoad, ResourceClass, RunResult
 
@@ -68,10 +68,13 @@ PAYMENT_KINDS = (
 )
 
 JOURNEY_BUCKETS = (0.5, 1, 2, 3, 5, 8, 13, 20, 30, 60, 120)
-STEP_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30)
-PAGE_LOAD_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30)
+# Per step, so few: each bucket is a series for every step of every journey. A quantile needs
+# a bound on each side of it; 0.25 s resolution is enough to see which step got slow, and a
+# step that passed took less than its timeout (15 s unless set).
+STEP_BUCKETS = (0.25, 0.5, 1, 2.5, 5, 10)
+# Per journey and phase: fine at the low end for ttfb, and 3 s, a common page_load_seconds.
+PAGE_LOAD_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10)
 LAG_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60)
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"  # what generate_latest writes
 
 _SCHEME_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s?#]*")
 _QUERY = re.compile(r"\?\S*")
@@ -113,7 +116,11 @@ HELP = {
     "checkout_step_duration_seconds": "How long each step took the shopper, in steps that passed.",
     "checkout_page_load_seconds": (
         "Time from navigation start to the page's first byte (ttfb), DOMContentLoaded or load "
-        "event, by the step that loaded the page."
+        "event, over all pages of the journey."
+    ),
+    "checkout_step_page_load_seconds": (
+        "Time from navigation start to the first byte (ttfb), DOMContentLoaded or load event "
+        "of the page a step loaded, last run."
     ),
     "checkout_largest_contentful_paint_seconds": (
         "Largest Contentful Paint of the page a step loaded, last run: when the main content "
@@ -159,7 +166,7 @@ HELP = {
     "checkout_monitor_build_info": "The checkout-monitor version running; always 1.",
 }
 
-M = TypeVar("M", bound=MetricWrapperBase)
+C = TypeVar("C", Number, Buckets)
 _Base = tuple[str, str, str, str]  # journey, site, device, location
 
 
@@ -197,7 +204,7 @@ class _Shape:
 class _Series:
     """One label set this instance created, and what it depends on, so it can be removed."""
 
-    metric: MetricWrapperBase
+    metric: Family[Any]
     labels: tuple[str, ...]
     step: str | None = None
     budget: str | None = None
@@ -228,46 +235,48 @@ class CheckoutMetrics:
         self._series: dict[str, set[_Series]] = {}  # journey name -> label sets created
         self._failure_info: dict[_Base, _Series] = {}
         self._loaded: dict[str, _Shape] | None = None  # None until set_journeys is called
-        j = JOURNEY_LABELS
+        families: list[Family[Number] | Family[Buckets]] = []
 
-        def journey_metric(kind: type[M], name: str, *labels: str) -> M:
-            return kind(name, HELP[name], (*j, *labels), registry=registry)
+        def number(kind: Kind, name: str, *labels: str) -> Family[Number]:
+            family: Family[Number] = Family(
+                name.removesuffix("_total"), HELP[name], kind, (*JOURNEY_LABELS, *labels)
+            )
+            families.append(family)
+            return family
 
-        def journey_histogram(name: str, buckets: Sequence[float], *labels: str) -> Histogram:
-            return Histogram(name, HELP[name], (*j, *labels), buckets=buckets, registry=registry)
+        def histogram(name: str, buckets: Sequence[float], *labels: str) -> Family[Buckets]:
+            family: Family[Buckets] = Family(
+                name, HELP[name], "histogram", (*JOURNEY_LABELS, *labels), buckets
+            )
+            families.append(family)
+            return family
 
-        self._success = journey_metric(Gauge, "checkout_journey_success")
-        self._duration = journey_histogram("checkout_journey_duration_seconds", JOURNEY_BUCKETS)
-        self._last_run = journey_metric(Gauge, "checkout_journey_last_run_timestamp_seconds")
-        self._runs = journey_metric(Counter, "checkout_journey_runs_total", "result")
-        self._failures = journey_metric(Counter, "checkout_journey_failures_total", "kind")
-        self._failure_info_gauge = journey_metric(
-            Gauge, "checkout_journey_last_failure_info", "step", "kind"
+        self._success = number("gauge", "checkout_journey_success")
+        self._duration = histogram("checkout_journey_duration_seconds", JOURNEY_BUCKETS)
+        self._last_run = number("gauge", "checkout_journey_last_run_timestamp_seconds")
+        self._runs = number("counter", "checkout_journey_runs_total", "result")
+        self._failures = number("counter", "checkout_journey_failures_total", "kind")
+        self._failure_info_gauge = number(
+            "gauge", "checkout_journey_last_failure_info", "step", "kind"
         )
-        self._clicks = journey_metric(Gauge, "checkout_journey_clicks")
-        self._streak = journey_metric(Gauge, "checkout_journey_consecutive_failures")
-        self._interval = journey_metric(Gauge, "checkout_journey_interval_seconds")
-        self._pages = journey_metric(Gauge, "checkout_journey_pages")
-        self._budget = journey_metric(Gauge, "checkout_journey_budget", "budget")
-        self._budget_exceeded = journey_metric(Counter, "checkout_budget_exceeded_total", "budget")
-        self._step_duration = journey_histogram(
-            "checkout_step_duration_seconds", STEP_BUCKETS, "step"
-        )
-        self._page_load = journey_histogram(
-            "checkout_page_load_seconds", PAGE_LOAD_BUCKETS, "step", "phase"
-        )
-        self._lcp = journey_metric(Gauge, "checkout_largest_contentful_paint_seconds", "step")
-        self._cls = journey_metric(Gauge, "checkout_cumulative_layout_shift", "step")
-        self._inp = journey_metric(Gauge, "checkout_interaction_to_next_paint_seconds", "step")
-        self._http_errors = journey_metric(
-            Counter, "checkout_http_errors_total", "resource", "class"
-        )
-        self._failed_requests = journey_metric(
-            Counter, "checkout_failed_requests_total", "resource"
-        )
-        self._console_errors = journey_metric(Counter, "checkout_console_errors_total", "source")
-        self._payment_failures = journey_metric(Counter, "checkout_payment_failures_total", "kind")
-        self._retries = journey_metric(Counter, "checkout_journey_retries_total")
+        self._clicks = number("gauge", "checkout_journey_clicks")
+        self._streak = number("gauge", "checkout_journey_consecutive_failures")
+        self._interval = number("gauge", "checkout_journey_interval_seconds")
+        self._pages = number("gauge", "checkout_journey_pages")
+        self._budget = number("gauge", "checkout_journey_budget", "budget")
+        self._budget_exceeded = number("counter", "checkout_budget_exceeded_total", "budget")
+        self._step_duration = histogram("checkout_step_duration_seconds", STEP_BUCKETS, "step")
+        self._page_load = histogram("checkout_page_load_seconds", PAGE_LOAD_BUCKETS, "phase")
+        self._step_page_load = number("gauge", "checkout_step_page_load_seconds", "step", "phase")
+        self._lcp = number("gauge", "checkout_largest_contentful_paint_seconds", "step")
+        self._cls = number("gauge", "checkout_cumulative_layout_shift", "step")
+        self._inp = number("gauge", "checkout_interaction_to_next_paint_seconds", "step")
+        self._http_errors = number("counter", "checkout_http_errors_total", "resource", "class")
+        self._failed_requests = number("counter", "checkout_failed_requests_total", "resource")
+        self._console_errors = number("counter", "checkout_console_errors_total", "source")
+        self._payment_failures = number("counter", "checkout_payment_failures_total", "kind")
+        self._retries = number("counter", "checkout_journey_retries_total")
+        registry.register(Families(families))
 
         # The monitor's own health: instance-wide, no journey labels.
         self._browser_restarts = Counter(
@@ -406,7 +415,8 @@ class CheckoutMetrics:
         phases = (load.ttfb_seconds, load.dom_content_loaded_seconds, load.load_seconds)
         for phase, seconds in zip(PHASES, phases, strict=True):
             if seconds is not None:
-                self._child(self._page_load, base, phase, step=step).observe(seconds)
+                self._child(self._page_load, base, phase).observe(seconds)
+                self._child(self._step_page_load, base, phase, step=step).set(seconds)
         for gauge, value in (
             (self._lcp, load.lcp_seconds),
             (self._cls, load.cls),
@@ -452,7 +462,7 @@ class CheckoutMetrics:
 
     def _series_of(
         self,
-        metric: MetricWrapperBase,
+        metric: Family[Any],
         base: _Base,
         *extra: str,
         step: str | None = None,
@@ -463,12 +473,12 @@ class CheckoutMetrics:
 
     def _child(
         self,
-        metric: M,
+        metric: Family[C],
         base: _Base,
         *extra: str,
         step: str | None = None,
         budget: str | None = None,
-    ) -> M:
+    ) -> C:
         """The child of `metric` for these labels, remembered so set_journeys can remove it."""
         series = self._series_of(metric, base, *extra, step=step, budget=budget)
         self._series.setdefault(base[0], set()).add(series)
@@ -480,29 +490,4 @@ def _site(journey: Journey) -> str:
     return label_text(journey.site_label.rsplit("@", 1)[-1])
 
 
-class _WithoutCreated(Collector):
-    """A registry's metrics minus the `_created` samples of counters and histograms.
-
-    In the text format they are plain gauges holding a start time: one extra series per label
-    set that no query here uses (Prometheus reads created timestamps from OpenMetrics/protobuf
-    only), and disabling them in prometheus_client is process-global.
-    """
-
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.registry = registry
-
-    def collect(self) -> Iterable[Metric]:
-        for metric in self.registry.collect():
-            created = f"{metric.name}_created"
-            kept = Metric(metric.name, metric.documentation, metric.type, metric.unit)
-            kept.samples = [s for s in metric.samples if s.name != created]
-            yield kept
-
-
-def exposition(registry: CollectorRegistry) -> tuple[bytes, str]:
-    """The registry in Prometheus text format, and the Content-Type to send it with.
-
-    The type is text 0.0.4, which every scraper reads. prometheus_client 0.26's
-    CONTENT_TYPE_LATEST says 1.0.0, which its own handlers send only to scrapers asking for it.
-    """
-    return generate_latest(_WithoutCreated(registry)), CONTENT_TYPE
+__all__ = ["CONTENT_TYPE", "CheckoutMetrics", "exposition", "http_class", "label_text"]
