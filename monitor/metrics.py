@@ -377,11 +377,14 @@ class CheckoutMetrics:
         if result.passed or kind is FailureKind.BUDGET_EXCEEDED:
             self._child(self._duration, base).observe(result.duration_seconds)
         streak = self._child(self._streak, base)
+        # The monitor's own error in the middle of a shop outage says nothing about the shop:
+        # last_failure_info keeps naming the shop's failure, so alerts keep their labels.
+        keep_info = kind is FailureKind.MONITOR_ERROR and streak.value > 0
         if result.passed or kind is FailureKind.BUDGET_EXCEEDED:
             streak.set(0)
         elif kind is not FailureKind.MONITOR_ERROR:
             streak.inc()
-        self._failed(base, result.failure if not result.passed else None)
+        self._failed(base, result.failure if not result.passed else None, keep_info)
         for budget in {breach.budget for breach in result.budgets_exceeded}:
             self._child(self._budget_exceeded, base, budget=budget).inc()
         for step in result.steps:
@@ -393,14 +396,17 @@ class CheckoutMetrics:
             self._page_loaded(base, load)
         self._requests(base, result)
 
-    def _failed(self, base: _Base, failure: Failure | None) -> None:
-        """Count a failure and point last_failure_info at it; a pass (None) clears it."""
+    def _failed(self, base: _Base, failure: Failure | None, keep_info: bool = False) -> None:
+        """Count a failure and point last_failure_info at it (unless keep_info); a pass
+        (None) clears it."""
         info = None
         if failure is not None:
             kind, step = failure.kind.value, label_text(failure.step or "")
             self._child(self._failures, base, kind).inc()
             if failure.kind in PAYMENT_KINDS:
                 self._child(self._payment_failures, base, kind).inc()
+            if keep_info:
+                return
             self._child(self._failure_info_gauge, base, kind, step=step).set(1)
             info = self._series_of(self._failure_info_gauge, base, kind, step=step)
         old = self._failure_info.pop(base, None)

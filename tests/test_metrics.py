@@ -580,3 +580,26 @@ def test_a_site_with_thousands_of_distinct_urls_and_errors_adds_no_series(
     )
     metrics.observe(journey, noisy)
     assert series() == before
+
+
+def test_the_monitors_own_error_mid_outage_keeps_naming_the_shops_failure(
+    metrics: CheckoutMetrics, registry: CollectorRegistry, journey: Journey
+) -> None:
+    def info(kind: str, step: str) -> float | None:
+        return value(registry, "checkout_journey_last_failure_info", journey, kind=kind, step=step)
+
+    # Alone, the monitor's error is the last failure, and counted.
+    metrics.observe(journey, failed(journey, FailureKind.MONITOR_ERROR, step="home"))
+    assert info("monitor_error", "home") == 1
+    metrics.observe(journey, passed(journey))
+    assert info("monitor_error", "home") is None
+    # In the middle of the shop's outage it is counted but does not replace the outage's
+    # kind and step, so CheckoutDown keeps its labels.
+    metrics.observe(journey, failed(journey, FailureKind.PAYMENT_DECLINED))
+    metrics.observe(journey, failed(journey, FailureKind.MONITOR_ERROR, step="home"))
+    assert info("payment_declined", "pay") == 1
+    assert info("monitor_error", "home") is None
+    assert value(registry, "checkout_journey_failures_total", journey, kind="monitor_error") == 2
+    metrics.observe(journey, failed(journey, FailureKind.ERROR_PAGE, step="cart"))
+    assert info("error_page", "cart") == 1
+    assert info("payment_declined", "pay") is None
