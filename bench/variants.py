@@ -48,11 +48,7 @@ def patched(patches: tuple[Patch, ...]) -> Iterator[None]:
             setattr(owner, name, value)
 
 
-async def _no_settle(page: Page, deadline: float, clock: Callable[[], float]) -> None:
-    return None
-
-
-async def _no_snapshot(page: Page) -> None:
+async def _no_look(self: monitor.runner._Play, page: Page, deadline: float) -> None:
     return None
 
 
@@ -65,23 +61,17 @@ def _no_attach(self: monitor.probes.Recorder) -> None:
     return None
 
 
-async def _no_image_check(self: monitor.runner._Play, page: Page) -> None:
-    return None
-
-
 def _first_match(root: Page | Frame, target: Target, frames: tuple[str, ...] = ()) -> Locator:
     found = monitor.probes.locate_all(root, target, frames)
     return found.nth(target.nth) if target.nth is not None else found.first
 
 
-NO_SETTLE = Patch(monitor.runner, "_settle", _no_settle)
-NO_SNAPSHOT = Patch(monitor.runner, "page_snapshot", _no_snapshot)
+NO_LOOK = Patch(monitor.runner._Play, "_look_after_step", _no_look)
 NO_INIT_SCRIPT = Patch(monitor.runner, "INIT_SCRIPT", "/* no probes */")
 NO_WATCHER = Patch(monitor.runner, "_watch_for", _never)
 NO_LISTENERS = Patch(monitor.probes.Recorder, "attach", _no_attach)
 NO_VISIBLE_FILTER = Patch(monitor.steps, "locate", _first_match)
 FAST_POLL = Patch(monitor.steps, "POLL", 0.02)
-NO_IMAGE_CHECK = Patch(monitor.runner._Play, "_note_broken_images", _no_image_check)
 INIT_SCRIPT: str = monitor.probes.INIT_SCRIPT
 _PAINT_WAIT = "if (vitals.lcp === null && document.visibilityState === 'visible') await painted();"
 assert _PAINT_WAIT in INIT_SCRIPT, "the init script changed: update bench/variants"
@@ -108,9 +98,7 @@ class Variant:
 
 RUNNER = Variant("runner", "nothing: as `checkout-monitor run`")
 EVERYTHING = (
-    NO_IMAGE_CHECK,
-    NO_SETTLE,
-    NO_SNAPSHOT,
+    NO_LOOK,
     NO_INIT_SCRIPT,
     NO_WATCHER,
     NO_LISTENERS,
@@ -118,18 +106,18 @@ EVERYTHING = (
 )
 VARIANTS = (
     RUNNER,
-    Variant("trace off", "tracing (trace='off')", trace="off"),
-    Variant("no settle", "the wait for `load` after each step", patches=(NO_SETTLE,)),
-    Variant("no snapshot", "the timing/vitals snapshot after each step", patches=(NO_SNAPSHOT,)),
     Variant(
-        "no probes",
-        "init script and snapshots",
-        patches=(NO_SNAPSHOT, NO_INIT_SCRIPT),
+        "trace every run",
+        "(adds) a trace of every run, kept on failure (trace='retain-on-failure')",
+        trace="retain-on-failure",
     ),
     Variant(
-        "no image check",
-        "the look for broken images after each step",
-        patches=(NO_IMAGE_CHECK,),
+        "no after-step look",
+        "the look after each step: load wait, timing/vitals, broken images",
+        patches=(NO_LOOK,),
+    ),
+    Variant(
+        "no probes", "init script and the look after each step", patches=(NO_LOOK, NO_INIT_SCRIPT)
     ),
     Variant("no watcher", "the look for error/declined text every 0.5s", patches=(NO_WATCHER,)),
     Variant("no listeners", "request/response/console listeners", patches=(NO_LISTENERS,)),
@@ -191,9 +179,7 @@ PROFILED: tuple[tuple[object, str, str], ...] = (
     (playwright_api.BrowserContext, "add_init_script", "add init script"),
     (playwright_api.Tracing, "start", "tracing start"),
     (monitor.runner, "perform", "step actions (perform)"),
-    (monitor.runner, "_settle", "settle: wait for load"),
-    (monitor.runner, "page_snapshot", "snapshot (timing, vitals)"),
-    (monitor.runner._Play, "_note_broken_images", "broken-image check"),
+    (monitor.runner._Play, "_look_after_step", "look after step: load, timing, images"),
     (monitor.runner, "find_visible_text", "watcher look (beside the step)"),
     (monitor.runner._Play, "_finish", "finish: observe + classify + result"),
     (monitor.runner._Play, "_save_trace", "tracing stop (discard)"),

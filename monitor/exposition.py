@@ -85,27 +85,26 @@ class Buckets:
         self.counts[bisect_left(self._bounds, value)] += 1
         self.sum += value
 
-    def _cumulative(self) -> list[float]:
+    def _cumulative(self) -> list[int]:
         total, out = 0, []
         for count in self.counts:
             total += count
-            out.append(float(total))
+            out.append(total)
         return out
 
     def text(self) -> str:
-        values = [*self._cumulative(), self.sum]
-        values.append(values[-2])  # _count: the +Inf bucket
-        return "".join(
-            f"{line}{go_float(value)}\n" for line, value in zip(self._lines, values, strict=True)
-        )
+        # Counts as whole numbers, as client_golang writes them; the sum as Go writes a float.
+        counts = [str(total) for total in self._cumulative()]
+        values = [*counts, go_float(self.sum), counts[-1]]  # ..., _sum, _count (the +Inf bucket)
+        return "".join(f"{line}{value}\n" for line, value in zip(self._lines, values, strict=True))
 
     def samples(self, name: str, labels: dict[str, str]) -> list[Sample]:
         cumulative = self._cumulative()
         out = [
-            Sample(f"{name}_bucket", labels | {"le": go_float(bound)}, value)
+            Sample(f"{name}_bucket", labels | {"le": go_float(bound)}, float(value))
             for bound, value in zip(self._bounds, cumulative, strict=True)
         ]
-        out.append(Sample(f"{name}_count", labels, cumulative[-1]))
+        out.append(Sample(f"{name}_count", labels, float(cumulative[-1])))
         out.append(Sample(f"{name}_sum", labels, self.sum))
         return out
 

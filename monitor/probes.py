@@ -2,8 +2,8 @@
 
 `Recorder` listens to one browser context (every page and frame in it) and keeps what a
 shopper's browser went through, attributed to the step running at the time. `INIT_SCRIPT` runs
-in every document before the shop's own scripts and keeps web vitals; `page_snapshot` reads them
-with the document's navigation timing.
+in every document before the shop's own scripts and keeps web vitals; `after_step` reads them
+with the document's navigation timing, once the document has loaded.
 
     >>> recorder = Recorder(context, page, secrets=("4242...",))   # doctest: +SKIP
     >>> recorder.step = "pay"                                      # doctest: +SKIP
@@ -12,6 +12,7 @@ with the document's navigation timing.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,7 @@ from playwright.async_api import (
 )
 from playwright.async_api import Error as PlaywrightError
 
+from monitor.content import BROKEN_IMAGES_SCRIPT
 from monitor.journey import Target
 from monitor.result import (
     ConsoleError,
@@ -49,13 +51,13 @@ INIT_SCRIPT = """
   const vitals = { lcp: null, cls: 0, inp: null };
   const watch = (type, onEntry, extra) => {
     try {
-      new PerformanceObserver((list) => list.getEntries().forEach(onEntry))
-        .observe(Object.assign({ type, buffered: true }, extra || {}));
-    } catch (e) { /* not supported in this browser */ }
+      const observer = new PerformanceObserver((list) => list.getEntries().forEach(onEntry));
+      observer.observe(Object.assign({ type, buffered: true }, extra || {}));
+      return observer;
+    } catch (e) { return null; /* not supported in this browser */ }
   };
-  watch('largest-contentful-paint', (e) => {
-    vitals.lcp = e.renderTime || e.loadTime || e.startTime;
-  });
+  const onLcp = (e) => { vitals.lcp = e.renderTime || e.loadTime || e.startTime; };
+  const lcp = watch('largest-contentful-paint', onLcp);
   watch('layout-shift', (e) => { if (!e.hadRecentInput) vitals.cls += e.value; });
   watch('event', (e) => {
     if (e.interactionId) vitals.inp = Math.max(vitals.inp || 0, e.duration);
@@ -67,6 +69,8 @@ INIT_SCRIPT = """
   });
   Object.defineProperty(window, '__checkoutMonitor', { enumerable: false, value: {
     async snapshot() {
+      // An entry already made but not yet delivered to the observer saves waiting a frame.
+      if (lcp && vitals.lcp === null) lcp.takeRecords().forEach(onLcp);
       if (vitals.lcp === null && document.visibilityState === 'visible') await painted();
       const nav = performance.getEntriesByType('navigation')[0];
       return {
@@ -245,13 +249,58 @@ async def find_visible_text(page: Page, texts: list[str]) -> str | None:
     return None
 
 
-async def page_snapshot(page: Page) -> dict[str, Any] | None:
-    """Navigation timing and vitals of the document now in the top frame."""
-    try:
-        data = await page.evaluate("() => window.__checkoutMonitor && __checkoutMonitor.snapshot()")
-    except PlaywrightError:
-        return None
-    return data if isinstance(data, dict) else None
+# After a step, in one call to the page: wait (until the step's deadline) for the document's
+# `load`, then read its navigation timing and vitals and the images that failed to load.
+AFTER_STEP_SCRIPT = f"""
+async (waitMs) => {{
+  if (document.readyState !== 'complete' && waitMs > 0) {{
+    await new Promise((done) => {{
+      const timer = setTimeout(done, waitMs);
+      // loadEventEnd is set once the load handlers have run: one task later.
+      const loaded = () => {{ clearTimeout(timer); setTimeout(done, 0); }};
+      addEventListener('load', loaded, {{ once: true }});
+    }});
+  }}
+  const probe = window.__checkoutMonitor;
+  return {{
+    snapshot: probe ? await probe.snapshot() : null,
+    broken_images: ({BROKEN_IMAGES_SCRIPT.strip()})(),
+  }};
+}}
+"""
+
+
+@dataclass(frozen=True)
+class AfterStep:
+    """What the page showed once a step was done: timing and vitals, and broken images."""
+
+    snapshot: dict[str, Any] | None
+    broken_images: tuple[str, ...]
+
+
+async def after_step(page: Page, deadline: float, clock: Callable[[], float]) -> AfterStep | None:
+    """Let the document in the top frame finish loading (slow is measured, not failed), then
+    read it: one round trip to the page, or a second when a navigation replaced the document
+    while we waited. None when the page cannot be read (closed, crashed, between documents)."""
+    for _ in range(2):
+        if page.is_closed():
+            return None
+        try:
+            wait_ms = max(0, int((deadline - clock()) * 1000))
+            data = await page.evaluate(AFTER_STEP_SCRIPT, wait_ms)
+        except PlaywrightError as exc:
+            if "context was destroyed" in str(exc):
+                continue  # the step's navigation committed meanwhile: read the new document
+            return None
+        if not isinstance(data, dict):
+            return None
+        snapshot = data.get("snapshot")
+        broken = data.get("broken_images")
+        return AfterStep(
+            snapshot if isinstance(snapshot, dict) else None,
+            tuple(str(url) for url in broken) if isinstance(broken, list) else (),
+        )
+    return None
 
 
 def _seconds(ms: Any) -> float | None:
@@ -269,7 +318,6 @@ class _InFlight:
     request: Request
     step_index: int
     started: float
-    answered: bool = False
 
 
 @dataclass
@@ -296,11 +344,16 @@ class Recorder:
     def attach(self) -> None:
         self.context.on("request", self._on_request)
         self.context.on("response", self._on_response)
-        self.context.on("requestfinished", self._on_done)
         self.context.on("requestfailed", self._on_failed)
         self.context.on("console", self._on_console)
         self.context.on("weberror", self._on_web_error)
         self.context.on("dialog", self._on_dialog)
+        self.context.on("page", self._on_page)
+
+    def _on_page(self, page: Page) -> None:
+        """A tab the shop opened (a link with target=_blank): the shopper is there now, so its
+        document is the one whose answer counts."""
+        self.page = page
 
     def _url(self, url: str) -> str:
         return mask(public_url(url), tuple(self.secrets))
@@ -320,8 +373,9 @@ class Recorder:
         request = response.request
         status = response.status
         kind = resource_class(request)
-        if (flight := self.in_flight.get(id(request))) is not None:
-            flight.answered = True
+        # Answered: no longer in flight. (No `requestfinished` listener: one event fewer per
+        # request crossing from the browser; a body cut off later still fires `requestfailed`.)
+        self.in_flight.pop(id(request), None)
         if kind is not ResourceClass.STATIC and len(self.answers) < 10 * MAX_RECORDED:
             self.answers.append(
                 (self.step_index, kind, status, request.method, self._url(request.url))
@@ -334,9 +388,6 @@ class Recorder:
             self.http_errors.append(
                 HttpError(self._url(request.url), status, kind, request.method, self.step)
             )
-
-    def _on_done(self, request: Request) -> None:
-        self.in_flight.pop(id(request), None)
 
     def _on_failed(self, request: Request) -> None:
         self.in_flight.pop(id(request), None)
@@ -401,9 +452,7 @@ class Recorder:
         return loads
 
     def top_document_pending(self) -> bool:
-        return any(
-            not f.answered and self._is_top_document(f.request) for f in self.in_flight.values()
-        )
+        return any(self._is_top_document(f.request) for f in self.in_flight.values())
 
     def pending_since(self, step_index: int) -> list[str]:
         """API and document requests sent at or after a step that never got an answer."""
@@ -411,9 +460,7 @@ class Recorder:
         return [
             f"{f.request.method} {self._url(f.request.url)} unanswered after {now - f.started:.1f}s"
             for f in self.in_flight.values()
-            if not f.answered
-            and f.step_index >= step_index
-            and resource_class(f.request) is not ResourceClass.STATIC
+            if f.step_index >= step_index and resource_class(f.request) is not ResourceClass.STATIC
         ]
 
     def answers_since(self, step_index: int) -> tuple[list[str], int]:

@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -27,9 +27,8 @@ from playwright.async_api import Error as PlaywrightError
 from monitor.artifacts import SENSITIVE_FIELDS, RunFolder, mask_zip, write_masked_text
 from monitor.browser import context_options
 from monitor.classify import FailedStep, Observation, Problem, classify
-from monitor.content import BROKEN_IMAGES_SCRIPT
 from monitor.journey import ClickStep, Journey, StepBase
-from monitor.probes import INIT_SCRIPT, Recorder, find_visible_text, locate, page_snapshot
+from monitor.probes import INIT_SCRIPT, Recorder, after_step, find_visible_text, locate
 from monitor.result import (
     BudgetBreach,
     ContentCheck,
@@ -45,7 +44,8 @@ from monitor.steps import StepContext, perform, perform_trial
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-TraceMode = Literal["off", "on-failure", "always"]
+TraceMode = Literal["off", "on-failure", "retain-on-failure", "always"]
+TRACE_MODES: tuple[TraceMode, ...] = ("on-failure", "retain-on-failure", "always", "off")
 StepListener = Callable[[Journey, StepResult], None]
 BOUNDED_SECONDS = 10.0  # for page calls Playwright gives no timeout of their own
 WATCH_EVERY = 0.5  # seconds between looks for error or declined text while a step waits
@@ -54,7 +54,20 @@ DISMISS_TIMEOUT_MS = 5000  # for clicking a `dismiss` overlay away
 
 @dataclass
 class Runner:
-    """Runs journeys in one browser. Safe to call `run` concurrently (one context each)."""
+    """Runs journeys in one browser. Safe to call `run` concurrently (one context each).
+
+    `trace` says which runs record a Playwright trace (DOM snapshots, no screencast) and which
+    traces are kept. Recording costs time in every step, so by default a run is not traced:
+
+    - "on-failure": a run plays untraced; when it fails, it is re-played once with tracing and
+      that trace is kept (`artifacts["trace"]`, or a key saying the re-play passed or failed
+      otherwise); the first play's result stands. A caller that retries failed runs itself
+      (serve, `retries:`) passes `attempt`: a retry (attempt ≥ 2) is traced from its start, and
+      only a last attempt that was not traced (`retries: 0`) is re-played.
+    - "retain-on-failure": every run traced, the trace kept when the run failed (the failing
+      run's own trace, at a cost on every run).
+    - "always": every run traced and kept. "off": none.
+    """
 
     browser: Browser
     devices: Mapping[str, Any]
@@ -66,9 +79,46 @@ class Runner:
     clock: Callable[[], float] = time.monotonic
     wall_clock: Callable[[], float] = time.time
 
-    async def run(self, journey: Journey, attempt: int = 1) -> RunResult:
-        started_at, t0 = self.wall_clock(), self.clock()
-        play = _Play(self, journey, attempt, started_at, t0)
+    async def run(self, journey: Journey, attempt: int | None = None) -> RunResult:
+        """Play the journey once. `attempt`: which attempt this is when the caller retries
+        failed runs `journey.retries` times itself; None for a run that stands alone."""
+        traced = self.artifacts_dir is not None and (
+            self.trace in ("always", "retain-on-failure")
+            or (self.trace == "on-failure" and (attempt or 1) > 1)
+        )
+        last = attempt is None or attempt > journey.retries  # no retry of the caller's follows
+        result = await self._play(_Play(self, journey, attempt or 1, traced=traced))
+        if last and self._replays(result, traced):
+            result = await self._replay(journey, result)
+        return result
+
+    def _replays(self, result: RunResult, traced: bool) -> bool:
+        return (
+            not traced
+            and not result.passed
+            and self.trace == "on-failure"
+            and self.artifacts_dir is not None
+            and result.failure_kind is not FailureKind.MONITOR_ERROR  # no browser to trace
+        )
+
+    async def _replay(self, journey: Journey, first: RunResult) -> RunResult:
+        """Play a failed run again with tracing, for its trace: the first run's result stands."""
+        replay = _Play(self, journey, first.attempt, traced=True, replay_of=first)
+        again = await self._play(replay)
+        trace = again.artifacts.get("trace")
+        if trace is None:
+            return first
+        if again.passed:
+            key = "trace (re-play passed)"
+        elif _where(again) == _where(first):
+            key = "trace"
+        else:
+            key = "trace (re-play failed otherwise)"
+        log.info("%s: re-played with tracing for the failure's trace: %s", journey.name, key)
+        return replace(first, artifacts={**first.artifacts, key: trace})
+
+    async def _play(self, play: _Play) -> RunResult:
+        journey = play.journey
         limit = run_time_limit(journey)
         try:
             return await asyncio.wait_for(play.run(), timeout=limit)
@@ -97,6 +147,11 @@ class Runner:
         return options
 
 
+def _where(result: RunResult) -> tuple[FailureKind | None, str | None]:
+    failure = result.failure
+    return (failure.kind, failure.step) if failure is not None else (None, None)
+
+
 def run_time_limit(journey: Journey) -> float:
     """Longest a run may take: every step's timeout, plus room to look and save artifacts."""
     steps = sum(step.timeout or journey.timeout for step in journey.steps)
@@ -117,8 +172,8 @@ class _Play:
     runner: Runner
     journey: Journey
     attempt: int
-    started_at: float
-    t0: float
+    traced: bool = False
+    replay_of: RunResult | None = None  # a re-play for the trace of this failed run
     steps: list[StepResult] = field(default_factory=list)
     failed: FailedStep | None = None
     payment_step: int | None = None
@@ -133,6 +188,7 @@ class _Play:
     names: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.started_at, self.t0 = self.runner.wall_clock(), self.runner.clock()
         self.names = self.journey.step_names()
         self.memory: dict[str, str] = {}
         self.content_checks: list[ContentCheck] = []
@@ -149,8 +205,10 @@ class _Play:
 
     @property
     def folder(self) -> RunFolder | None:
+        """Where this run's artifacts go; a re-play's trace goes beside the failed run's."""
         root = self.runner.artifacts_dir
-        return RunFolder(root, self.journey.name, self.started_at, self.attempt) if root else None
+        started_at = self.replay_of.started_at if self.replay_of else self.started_at
+        return RunFolder(root, self.journey.name, started_at, self.attempt) if root else None
 
     async def run(self) -> RunResult:
         try:
@@ -167,7 +225,7 @@ class _Play:
                 await asyncio.wait_for(self.context.close(), timeout=15)
 
     async def _play(self, context: BrowserContext) -> RunResult:
-        tracing = self.runner.trace != "off" and self.folder is not None
+        tracing = self.traced and self.folder is not None
         await context.add_init_script(INIT_SCRIPT)
         if tracing:
             # No screencast: its frames could show typed secrets. DOM snapshots are masked.
@@ -184,12 +242,11 @@ class _Play:
                 break
             if not await self._step(self.page, index, step):
                 break
-            if isinstance(step, ClickStep):
-                await asyncio.sleep(0.05)  # a tab the click opens announces itself at once
             await self._follow_popup(context)
         result = await self._finish(self.page)
         if tracing:
-            await self._save_trace(context, keep=not result.passed or self.runner.trace == "always")
+            keep = not result.passed or self.runner.trace == "always" or self.replay_of is not None
+            await self._save_trace(context, keep=keep)
         return self._with_artifacts(result)
 
     async def _step(self, page: Page, index: int, step: StepBase) -> bool:
@@ -207,7 +264,7 @@ class _Play:
             step,
             deadline,
             self.clock,
-            self.folder,
+            self.folder if self.replay_of is None else None,  # the failed run's shots stand
             self.masked_fields,
             secret_list=self.secret_list,
             memory=self.memory,
@@ -217,9 +274,7 @@ class _Play:
         dismissed_before = sum(self.dismissed.values())
         problem = await self._act_watching(context)
         if problem is None or problem.kind != "monitor":
-            await _settle(page, deadline, self.clock)
-            self.recorder.note_snapshot(await bounded(page_snapshot(page), None))
-            await self._note_broken_images(page)
+            await self._look_after_step(context.page, deadline)
         if problem is None and (status := self._error_status_now(index)) is not None:
             # The shopper is looking at an error page: no need to wait for the next step.
             problem = Problem("assertion", f"the page answered HTTP {status}")
@@ -239,7 +294,7 @@ class _Play:
         self.steps.append(result)
         if context.screenshot:
             self.artifacts[f"screenshot:{context.screenshot.stem}"] = str(context.screenshot)
-        if self.runner.on_step is not None:
+        if self.runner.on_step is not None and self.replay_of is None:
             self.runner.on_step(self.journey, result)
         if problem is not None:
             self.failed = FailedStep(index, name, problem)
@@ -324,12 +379,19 @@ class _Play:
             },
         )
 
-    async def _note_broken_images(self, page: Page) -> None:
-        with suppress(PlaywrightError):
-            for url in await bounded(page.evaluate(BROKEN_IMAGES_SCRIPT), []):
-                shown = public_url(str(url))
-                if shown not in self.broken_images and len(self.broken_images) < 200:
-                    self.broken_images.append(shown)
+    async def _look_after_step(self, page: Page, deadline: float) -> None:
+        """One round trip: the page settles (until the step's deadline: slow is measured, not
+        failed), then its timing, vitals and broken images are read."""
+        assert self.recorder is not None
+        wait = max(0.0, deadline - self.clock())
+        seen = await bounded(after_step(page, deadline, self.clock), None, wait + BOUNDED_SECONDS)
+        if seen is None:
+            return
+        self.recorder.note_snapshot(seen.snapshot)
+        for url in seen.broken_images:
+            shown = public_url(url)
+            if shown not in self.broken_images and len(self.broken_images) < 200:
+                self.broken_images.append(shown)
 
     def _error_status_now(self, index: int) -> int | None:
         recorder = self.recorder
@@ -368,7 +430,8 @@ class _Play:
         self._breaches = self._budget_breaches() if self.failed is None else []
         seen = await self._observe(page)
         failure = classify(seen)
-        if failure is not None and failure.kind is not FailureKind.BUDGET_EXCEEDED:
+        captures = failure is not None and failure.kind is not FailureKind.BUDGET_EXCEEDED
+        if captures and self.replay_of is None:  # a re-play is only for its trace
             await self._capture(page)
         return RunResult(
             journey=self.journey.name,
@@ -506,8 +569,6 @@ class _Play:
     def _with_artifacts(self, result: RunResult) -> RunResult:
         if not self.artifacts:
             return result
-        from dataclasses import replace
-
         return replace(result, artifacts=dict(self.artifacts))
 
     def crashed(self, exc: BaseException, what: str = "") -> RunResult:
@@ -538,15 +599,6 @@ def _masked(failure: Failure | None, secrets: tuple[str, ...]) -> Failure | None
     if failure is None or not secrets:
         return failure
     return Failure(failure.kind, failure.step, failure.step_index, mask(failure.reason, secrets))
-
-
-async def _settle(page: Page, deadline: float, clock: Callable[[], float]) -> None:
-    """Give the page until the step's deadline to finish loading; slow is measured, not failed."""
-    remaining = deadline - clock()
-    if remaining <= 0 or page.is_closed():
-        return
-    with suppress(PlaywrightError):
-        await page.wait_for_load_state("load", timeout=remaining * 1000)
 
 
 async def _watch_for(page: Page, texts: list[str]) -> str:

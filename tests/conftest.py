@@ -66,9 +66,9 @@ class JourneyRunner:
     def _call(self, work: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(work, self.loop).result(timeout=180)
 
-    def run(self, journey: Journey, **options: Any) -> RunResult:
+    def run(self, journey: Journey, attempt: int | None = None, **options: Any) -> RunResult:
         options.setdefault("artifacts_dir", self.artifacts)
-        return self._call(Runner(self.browser, self.devices, **options).run(journey))
+        return self._call(Runner(self.browser, self.devices, **options).run(journey, attempt))
 
     def close(self) -> None:
         self._call(self._session.__aexit__(None, None, None))

@@ -17,7 +17,7 @@ from test_metrics import make_journey, passed
 
 from monitor.history import History
 from monitor.metrics import CheckoutMetrics
-from monitor.server import MetricsPage, ServerState, create_app
+from monitor.server import MetricsPage, ServerState, accepts_gzip, create_app
 
 Client = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
 
@@ -148,3 +148,22 @@ async def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> No
     while not condition():
         assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
         await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize(
+    ("header", "gzipped"),
+    [
+        ("gzip", True),
+        ("GZIP", True),
+        ("br, gzip;q=0.5", True),
+        ("x-gzip", True),
+        ("", False),
+        ("identity", False),
+        ("gzip;q=0", False),
+        ("gzip;q=0.0, *", False),
+        ("gzip;q=nonsense", False),
+        ("deflate, br", False),
+    ],
+)
+def test_gzip_is_sent_only_to_scrapers_that_take_it(header: str, gzipped: bool) -> None:
+    assert accepts_gzip(header) is gzipped

@@ -1,0 +1,119 @@
+"""Which runs are traced, and which traces are kept: a failure always comes with a trace, a
+passing run pays nothing for tracing, and secrets never reach a trace."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import JourneyRunner, load_journey
+
+from monitor.demo import DemoShopThread
+from monitor.journey import Journey
+from monitor.result import FailureKind, RunResult, StepResult
+from monitor.runner import StepListener
+
+pytestmark = pytest.mark.browser
+
+GUEST = "journeys/demo-guest-checkout.yaml"
+CARD = "4242424242424242"
+
+
+@pytest.fixture
+def guest(shop: DemoShopThread) -> Iterator[Journey]:
+    yield load_journey(GUEST, {"SHOP_URL": shop.url}, timeout=4.0)
+
+
+def trace_texts(path: str) -> list[str]:
+    with zipfile.ZipFile(path) as trace:
+        return [trace.read(name).decode("utf-8", "replace") for name in trace.namelist()]
+
+
+def traces(result: RunResult) -> dict[str, str]:
+    return {key: path for key, path in result.artifacts.items() if key.startswith("trace")}
+
+
+def heal_when_failed(shop: DemoShopThread) -> StepListener:
+    """An on_step listener that switches the shop's faults off once a step has failed: the
+    failure is gone by the time anything plays the journey again."""
+
+    def listener(journey: Journey, step: StepResult) -> None:
+        if not step.passed:
+            shop.set_faults([])
+
+    return listener
+
+
+def test_a_passing_run_is_not_traced(journey_runner: JourneyRunner, guest: Journey) -> None:
+    result = journey_runner.run(guest)
+
+    assert result.passed, result.failure
+    assert result.artifacts == {}
+    assert not list(journey_runner.artifacts.glob(f"{guest.name}/*/trace.zip"))
+
+
+def test_a_failure_is_replayed_for_its_trace_and_secrets_stay_out_of_it(
+    journey_runner: JourneyRunner, shop: DemoShopThread, guest: Journey
+) -> None:
+    shop.set_faults(["decline-all"])
+
+    result = journey_runner.run(guest)
+
+    assert result.failure_kind is FailureKind.PAYMENT_DECLINED
+    assert set(result.artifacts) >= {"screenshot", "html", "trace"}  # the re-play failed alike
+    trace = Path(result.artifacts["trace"])
+    assert trace.parent == Path(result.artifacts["screenshot"]).parent
+    texts = trace_texts(str(trace))
+    assert any("Pay now" in text for text in texts)  # it is a trace of the checkout
+    assert not [text for text in texts if CARD in text]  # typed into a card field: masked
+
+
+def test_a_replay_that_passes_says_so(
+    journey_runner: JourneyRunner, shop: DemoShopThread, guest: Journey
+) -> None:
+    shop.set_faults(["decline-all"])
+
+    result = journey_runner.run(guest, on_step=heal_when_failed(shop))
+
+    assert result.failure_kind is FailureKind.PAYMENT_DECLINED  # the first run's result stands
+    assert list(traces(result)) == ["trace (re-play passed)"]
+    assert Path(result.artifacts["trace (re-play passed)"]).stat().st_size > 0
+
+
+def test_retain_on_failure_keeps_the_failing_runs_own_trace(
+    journey_runner: JourneyRunner, shop: DemoShopThread, guest: Journey
+) -> None:
+    shop.set_faults(["decline-all"])
+
+    result = journey_runner.run(guest, trace="retain-on-failure", on_step=heal_when_failed(shop))
+
+    assert result.failure_kind is FailureKind.PAYMENT_DECLINED
+    assert list(traces(result)) == ["trace"]  # not re-played: the fault is gone since
+    assert any("Your card was declined" in text for text in trace_texts(result.artifacts["trace"]))
+
+
+def test_a_retry_is_traced_from_its_start(
+    journey_runner: JourneyRunner, shop: DemoShopThread, guest: Journey
+) -> None:
+    shop.set_faults(["decline-all"])
+
+    result = journey_runner.run(guest, attempt=2, on_step=heal_when_failed(shop))
+
+    assert result.failure_kind is FailureKind.PAYMENT_DECLINED
+    assert list(traces(result)) == ["trace"]
+
+
+def test_no_replay_when_the_caller_retries_itself(
+    journey_runner: JourneyRunner, shop: DemoShopThread, guest: Journey
+) -> None:
+    shop.set_faults(["decline-all"])
+
+    first_of_two = journey_runner.run(guest.model_copy(update={"retries": 1}), attempt=1)
+    only = journey_runner.run(guest.model_copy(update={"retries": 0}), attempt=1)
+
+    assert first_of_two.failure_kind is FailureKind.PAYMENT_DECLINED
+    assert traces(first_of_two) == {}  # the caller's retry will be traced
+    assert {"screenshot", "html"} <= set(first_of_two.artifacts)
+    assert list(traces(only)) == ["trace"]  # no retry follows: re-played for its trace
