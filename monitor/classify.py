@@ -78,6 +78,7 @@ class Observation:
     payment_pending: tuple[str, ...] = ()  # requests sent after paying, never answered
     payment_requests_ok: int = 0  # API or document answers < 400 after paying
     page_errors: tuple[str, ...] = ()  # uncaught JS errors during the failing step
+    server_errors: tuple[str, ...] = ()  # the shop's own 5xx answers in and just before it
     budgets_exceeded: tuple[str, ...] = field(default_factory=tuple)
     stopped_before_payment: bool = False  # `stop_before: payment`: no order was meant
 
@@ -155,6 +156,11 @@ def classify(seen: Observation) -> Failure | None:
                 FailureKind.ORDER_UNCONFIRMED,
                 f"payment went through but the order was not confirmed: {problem.message}",
             )
+    if seen.server_errors and problem.kind in ("assertion", "timeout", "navigation"):
+        # What the shopper waited for never came because the shop's server failed (an SPA's
+        # add-to-cart call, say): the server error is the cause, as a 5xx page would be.
+        why = f"{problem.message}; the shop's server failed: " + "; ".join(seen.server_errors[:3])
+        return failure(FailureKind.ERROR_PAGE, why)
     if problem.kind == "mismatch":
         return failure(FailureKind.DATA_MISMATCH, problem.message)
     if problem.kind == "assertion":

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.async_api import (
     BrowserContext,
@@ -141,6 +142,22 @@ PLAYWRIGHT_HINTS = (
     ("not editable", "not_editable"),
     ("not visible", "hidden"),
 )
+
+
+def site_of(url: str) -> str:
+    """The site a URL belongs to, to tell the shop's own servers from third parties': the
+    host's last two labels, or three under a country code with a short second level (co.uk,
+    com.au); an IP address or a one-label host as it is. No public suffix list: a shop on a
+    short second-level name (ab.de) just counts its own subdomains as others."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    labels = host.split(".")
+    if len(labels) < 3 or ":" in host or host.replace(".", "").isdigit():
+        return host
+    keep = 3 if len(labels[-1]) == 2 and len(labels[-2]) <= 3 else 2
+    return ".".join(labels[-keep:])
 
 
 def resource_class(request: Request) -> ResourceClass:
@@ -475,6 +492,19 @@ class Recorder:
             elif status < 400:
                 good += 1
         return errors, good
+
+    def server_errors_since(self, step_index: int) -> list[str]:
+        """The shop's own API and page answers of HTTP 5xx since a step, described: those
+        whose site is the page's. A third party's failing tracker is not the shop's server."""
+        shop = site_of(self.page.url)
+        return [
+            f"{method} {url} answered HTTP {status}"
+            for index, kind, status, method, url in self.answers
+            if index >= step_index
+            and kind is not ResourceClass.STATIC
+            and status >= 500
+            and site_of(url) == shop
+        ]
 
     def enter_step(self, index: int, name: str) -> None:
         self.step_index = index

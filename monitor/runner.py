@@ -503,6 +503,9 @@ class _Play:
             payment_pending=tuple(pending),
             payment_requests_ok=good,
             page_errors=tuple(self._page_errors_since(failed)),
+            server_errors=tuple(
+                recorder.server_errors_since(max(0, failed.index - 1)) if failed else ()
+            ),
             budgets_exceeded=tuple(b.detail for b in self._breaches) if failed is None else (),
             stopped_before_payment=self.stopped,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from monitor.classify import UNUSABLE_WORDS, FailedStep, Observation, Problem, classify
+from monitor.probes import site_of
 from monitor.result import FailureKind
 
 
@@ -144,3 +145,44 @@ def test_a_covered_button_names_what_covers_it() -> None:
     failure = classify(Observation(step=at(5, problem, "pay")))
     assert failure is not None
     assert failure.reason == "step 'pay': button 'Pay now' is covered by div#consent-overlay"
+
+
+def test_the_shops_server_failing_before_a_missing_text_is_an_error_page() -> None:
+    missing = Problem("assertion", "text 'Basket (1)' is not on the page")
+    seen = Observation(
+        step=at(3, missing, "basket"), server_errors=("POST http://shop/api/cart answered 500",)
+    )
+    failure = classify(seen)
+    assert failure is not None
+    assert (failure.kind, failure.step) == (FailureKind.ERROR_PAGE, "basket")
+    assert (
+        "Basket (1)" in failure.reason
+        and "POST http://shop/api/cart answered 500" in failure.reason
+    )
+    # Without the server's failure it is what the shopper saw: the text was not there.
+    failure = classify(Observation(step=at(3, missing, "basket")))
+    assert failure is not None and failure.kind is FailureKind.ASSERTION_FAILED
+
+
+def test_a_server_error_does_not_hide_an_unusable_button() -> None:
+    covered = Problem("unusable", "covered", "covered", "button 'Pay'", detail="div#banner")
+    seen = Observation(step=at(3, covered), server_errors=("GET http://shop/api/x answered 503",))
+    failure = classify(seen)
+    assert failure is not None and failure.kind is FailureKind.ELEMENT_UNUSABLE
+
+
+@pytest.mark.parametrize(
+    ("url", "site"),
+    [
+        ("https://www.shop.example/cart", "shop.example"),
+        ("https://api.shop.example/v1/cart", "shop.example"),
+        ("https://www.bbc.co.uk/", "bbc.co.uk"),
+        ("https://shop.de/", "shop.de"),
+        ("https://checkout.shop.com.au/pay", "shop.com.au"),
+        ("http://127.0.0.1:8080/api", "127.0.0.1"),
+        ("http://localhost:8080/", "localhost"),
+        ("https://www.google-analytics.com/collect", "google-analytics.com"),
+    ],
+)
+def test_site_of_tells_the_shop_from_third_parties(url: str, site: str) -> None:
+    assert site_of(url) == site

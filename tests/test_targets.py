@@ -103,3 +103,42 @@ def test_targets_reach_into_open_shadow_dom(journey_runner: JourneyRunner) -> No
         )
         result = journey_runner.run(journey)
     assert result.passed, result.failure
+
+
+SPA = b"""<!doctype html><title>Trail Runner</title><h1>Trail Runner</h1>
+<p id="basket">Basket (0)</p><button>Add to cart</button>
+<script>
+document.querySelector('button').onclick = async () => {
+  const answer = await fetch('/api/cart-add');
+  if (answer.ok) document.getElementById('basket').textContent = 'Basket (1)';
+};
+</script>"""
+
+
+@pytest.mark.parametrize("status", [200, 500])
+def test_a_single_page_apps_failing_api_call_is_named_as_the_cause(
+    journey_runner: JourneyRunner, status: int
+) -> None:
+    pages = {"/": SPA, "/api/cart-add": lambda: (status, b"{}")}
+    with serve_bytes(pages) as url:  # type: ignore[arg-type]
+        journey = Journey.model_validate(
+            {
+                "name": "spa",
+                "base_url": url,
+                "timeout": "2s",
+                "retries": 0,
+                "steps": [
+                    {"goto": "/"},
+                    {"click": {"role": "button", "name": "Add to cart"}, "name": "add"},
+                    {"expect": {"text": "Basket (1)"}, "name": "in the basket"},
+                ],
+            }
+        )
+        result = journey_runner.run(journey)
+    if status == 200:
+        assert result.passed, result.failure
+        return
+    assert result.failure is not None
+    assert result.failure.kind == "error_page"
+    assert result.failure.step == "in the basket"
+    assert f"GET {url}/api/cart-add answered HTTP 500" in result.failure.reason
