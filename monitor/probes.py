@@ -266,10 +266,26 @@ async def find_visible_text(page: Page, texts: list[str]) -> str | None:
     return None
 
 
-# After a step, in one call to the page: wait (until the step's deadline) for the document's
-# `load`, then read its navigation timing and vitals and the images that failed to load.
+# A field a shopper types a secret into: password and card fields, by type, autocomplete or name.
+SENSITIVE_FIELD = """(el) => el.type === 'password'
+  || /^cc-/.test(el.autocomplete || '')
+  || /(card.?num|cc.?num|cvc|cvv|csc|passw)/i.test((el.name || '') + ' ' + (el.id || ''))"""
+
+# Of the values typed into a document's fields, those now in a password or card field. Compared
+# without spaces and separators: card forms often format what is typed (4242 4242 ...).
+SENSITIVE_VALUES = f"""(fields, typed) => {{
+  const plain = (text) => String(text).replace(/[^0-9A-Za-z]/g, '');
+  const sensitive = fields.filter({SENSITIVE_FIELD}).map((el) => plain(el.value));
+  return typed.filter((value) => sensitive.includes(plain(value)));
+}}"""
+
+# After a step, in one call to the page: which values typed into the top document went into
+# password or card fields; then wait (until the step's deadline) for the document's `load`,
+# and read its navigation timing and vitals and the images that failed to load.
 AFTER_STEP_SCRIPT = f"""
-async (waitMs) => {{
+async ({{ waitMs, typed }}) => {{
+  const sensitive = typed.length === 0 ? [] : ({SENSITIVE_VALUES})(
+    [...document.querySelectorAll('input, textarea')], typed);
   if (document.readyState !== 'complete' && waitMs > 0) {{
     await new Promise((done) => {{
       const timer = setTimeout(done, waitMs);
@@ -280,6 +296,7 @@ async (waitMs) => {{
   }}
   const probe = window.__checkoutMonitor;
   return {{
+    sensitive,
     snapshot: probe ? await probe.snapshot() : null,
     broken_images: ({BROKEN_IMAGES_SCRIPT.strip()})(),
   }};
@@ -289,22 +306,27 @@ async (waitMs) => {{
 
 @dataclass(frozen=True)
 class AfterStep:
-    """What the page showed once a step was done: timing and vitals, and broken images."""
+    """What the page showed once a step was done: timing and vitals, broken images, and which
+    of the values typed into it went into password or card fields."""
 
     snapshot: dict[str, Any] | None
     broken_images: tuple[str, ...]
+    sensitive: tuple[str, ...] = ()
 
 
-async def after_step(page: Page, deadline: float, clock: Callable[[], float]) -> AfterStep | None:
+async def after_step(
+    page: Page, deadline: float, clock: Callable[[], float], typed: tuple[str, ...] = ()
+) -> AfterStep | None:
     """Let the document in the top frame finish loading (slow is measured, not failed), then
     read it: one round trip to the page, or a second when a navigation replaced the document
-    while we waited. None when the page cannot be read (closed, crashed, between documents)."""
-    for _ in range(2):
+    while we waited (then the values typed count as sensitive: their fields are gone). None
+    when the page cannot be read (closed, crashed, between documents)."""
+    for replaced in (False, True):
         if page.is_closed():
             return None
         try:
             wait_ms = max(0, int((deadline - clock()) * 1000))
-            data = await page.evaluate(AFTER_STEP_SCRIPT, wait_ms)
+            data = await page.evaluate(AFTER_STEP_SCRIPT, {"waitMs": wait_ms, "typed": typed})
         except PlaywrightError as exc:
             if "context was destroyed" in str(exc):
                 continue  # the step's navigation committed meanwhile: read the new document
@@ -313,9 +335,13 @@ async def after_step(page: Page, deadline: float, clock: Callable[[], float]) ->
             return None
         snapshot = data.get("snapshot")
         broken = data.get("broken_images")
+        sensitive = data.get("sensitive")
         return AfterStep(
             snapshot if isinstance(snapshot, dict) else None,
             tuple(str(url) for url in broken) if isinstance(broken, list) else (),
+            tuple(str(v) for v in sensitive)
+            if isinstance(sensitive, list) and not replaced
+            else typed,
         )
     return None
 
@@ -437,8 +463,9 @@ class Recorder:
         with suppress(PlaywrightError):
             await dialog.accept()
 
-    def note_snapshot(self, snapshot: dict[str, Any] | None) -> None:
-        """Keep the latest timing of each document, attributed to the step it arrived in."""
+    def note_snapshot(self, snapshot: dict[str, Any] | None, step: str | None = None) -> None:
+        """Keep the latest timing of each document, attributed to the step it arrived in: the
+        one after which it was first seen (`step`, else the current one)."""
         if not snapshot or not isinstance(snapshot.get("origin"), int | float):
             return
         origin = float(snapshot["origin"])
@@ -446,7 +473,8 @@ class Recorder:
         if not url.startswith(("http://", "https://")):
             return  # about:blank, chrome-error:// pages are not page loads of the shop
         known = self.documents.get(origin)
-        self.documents[origin] = _Loaded(known.step if known else self.step, snapshot)
+        arrived = known.step if known else self.step if step is None else step
+        self.documents[origin] = _Loaded(arrived, snapshot)
 
     def page_loads(self) -> list[PageLoad]:
         loads = []

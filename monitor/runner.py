@@ -27,7 +27,15 @@ from playwright.async_api import Error as PlaywrightError
 from monitor.artifacts import SENSITIVE_FIELDS, RunFolder, mask_zip, write_masked_text
 from monitor.browser import context_options
 from monitor.classify import FailedStep, Observation, Problem, classify
-from monitor.journey import ClickStep, Journey, StepBase
+from monitor.journey import (
+    ClickStep,
+    ExpectContentStep,
+    ExpectStep,
+    FillStep,
+    Journey,
+    RememberStep,
+    StepBase,
+)
 from monitor.probes import INIT_SCRIPT, Recorder, after_step, find_visible_text, locate
 from monitor.result import (
     BudgetBreach,
@@ -39,7 +47,7 @@ from monitor.result import (
     mask,
     public_url,
 )
-from monitor.steps import StepContext, perform, perform_trial
+from monitor.steps import StepContext, Typed, perform, perform_trial, sensitive
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,6 +55,11 @@ T = TypeVar("T")
 TraceMode = Literal["off", "on-failure", "retain-on-failure", "always"]
 TRACE_MODES: tuple[TraceMode, ...] = ("on-failure", "retain-on-failure", "always", "off")
 StepListener = Callable[[Journey, StepResult], None]
+# Steps that read the page or type into it: they cannot take the shopper to another document,
+# so the look after the step before (which fields were secret; the page's load, timing, broken
+# images) may still be going on while they act. Any other step first waits for that look: it
+# may leave the page. (A screenshot waits too: it must know which fields to black out.)
+STAYS_ON_PAGE = (ExpectStep, RememberStep, ExpectContentStep, FillStep)
 BOUNDED_SECONDS = 10.0  # for page calls Playwright gives no timeout of their own
 WATCH_EVERY = 0.5  # seconds between looks for error or declined text while a step waits
 DISMISS_TIMEOUT_MS = 5000  # for clicking a `dismiss` overlay away
@@ -197,6 +210,7 @@ class _Play:
         self.secret_list: list[str] = list(self.journey.secret_values)
         self.page: Page | None = None
         self.dismissed: dict[str, int] = {}
+        self.looking: asyncio.Future[None] | None = None  # the looks after steps, in order
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -221,6 +235,8 @@ class _Play:
         try:
             return await self._play(self.context)
         finally:
+            if self.looking is not None:
+                self.looking.cancel()
             with suppress(PlaywrightError, TimeoutError):
                 await asyncio.wait_for(self.context.close(), timeout=15)
 
@@ -237,12 +253,15 @@ class _Play:
         await self._add_dismissers(page)
         for index, step in enumerate(self.journey.steps):
             await self._follow_popup(context)  # a tab opened late by the step before
+            if not isinstance(step, STAYS_ON_PAGE):
+                await self._looked()  # the page this step may leave has been measured
             if step.payment and self._stops_before_payment:
                 await self._check_pay_step(self.page, index, step)
                 break
             if not await self._step(self.page, index, step):
                 break
             await self._follow_popup(context)
+        await self._looked()
         result = await self._finish(self.page)
         if tracing:
             keep = not result.passed or self.runner.trace == "always" or self.replay_of is not None
@@ -274,7 +293,11 @@ class _Play:
         dismissed_before = sum(self.dismissed.values())
         problem = await self._act_watching(context)
         if problem is None or problem.kind != "monitor":
-            await self._look_after_step(context.page, deadline)
+            self._look_later(context.page, deadline, name, context.typed)
+        if problem is not None:
+            if problem.kind == "monitor":  # no look at the page: mask rather than leak
+                self.secret_list += [t.value for t in context.typed]
+            await self._looked()  # every secret typed so far is known before the reason is kept
         if problem is None and (status := self._error_status_now(index)) is not None:
             # The shopper is looking at an error page: no need to wait for the next step.
             problem = Problem("assertion", f"the page answered HTTP {status}")
@@ -379,15 +402,51 @@ class _Play:
             },
         )
 
-    async def _look_after_step(self, page: Page, deadline: float) -> None:
-        """One round trip: the page settles (until the step's deadline: slow is measured, not
-        failed), then its timing, vitals and broken images are read."""
+    def _look_later(self, page: Page, deadline: float, step: str, typed: list[Typed]) -> None:
+        """Look at the page after a step, beside the steps that follow and stay on the page."""
+        before = self.looking
+
+        async def look() -> None:
+            if before is not None:
+                await before
+            in_frames = [t for t in typed if t.frames]
+            if in_frames:
+                self._note_secrets(await sensitive(page, in_frames))
+            on_top = [t for t in typed if not t.frames]
+            await self._look_after_step(page, deadline, step, on_top)
+
+        self.looking = asyncio.ensure_future(look())
+
+    async def _looked(self) -> None:
+        """Wait for the looks after the steps so far."""
+        looking, self.looking = self.looking, None
+        if looking is not None:
+            await looking
+
+    def _note_secrets(self, typed: list[Typed]) -> None:
+        """Values typed into password or card fields: masked everywhere, as declared secrets."""
+        for secret in typed:
+            if secret.value not in self.secret_list:
+                self.secret_list.append(secret.value)
+            self.masked_fields.append(secret.field)
+
+    async def _look_after_step(
+        self, page: Page, deadline: float, step: str, typed: list[Typed]
+    ) -> None:
+        """One round trip: which values typed went into password or card fields; the page
+        settles (until the step's deadline: slow is measured, not failed); its timing, vitals
+        and broken images are read."""
         assert self.recorder is not None
         wait = max(0.0, deadline - self.clock())
-        seen = await bounded(after_step(page, deadline, self.clock), None, wait + BOUNDED_SECONDS)
+        values = tuple(t.value for t in typed)
+        seen = await bounded(
+            after_step(page, deadline, self.clock, values), None, wait + BOUNDED_SECONDS
+        )
         if seen is None:
+            self._note_secrets(typed)  # the page could not be read: mask rather than leak
             return
-        self.recorder.note_snapshot(seen.snapshot)
+        self._note_secrets([t for t in typed if t.value in seen.sensitive])
+        self.recorder.note_snapshot(seen.snapshot, step)
         for url in seen.broken_images:
             shown = public_url(url)
             if shown not in self.broken_images and len(self.broken_images) < 200:
@@ -430,6 +489,7 @@ class _Play:
         self._breaches = self._budget_breaches() if self.failed is None else []
         seen = await self._observe(page)
         failure = classify(seen)
+        secrets = self.secrets
         captures = failure is not None and failure.kind is not FailureKind.BUDGET_EXCEEDED
         if captures and self.replay_of is None:  # a re-play is only for its trace
             await self._capture(page)
@@ -447,9 +507,15 @@ class _Play:
             actions=self.actions,
             pages_visited=len(recorder.documents),
             page_loads=tuple(recorder.page_loads()),
-            http_errors=tuple(recorder.http_errors),
-            failed_requests=tuple(recorder.failed_requests),
-            console_errors=tuple(recorder.console_errors),
+            # Masked again: a field is known to be a card field only once the page was looked at.
+            http_errors=tuple(replace(e, url=mask(e.url, secrets)) for e in recorder.http_errors),
+            failed_requests=tuple(
+                replace(f, url=mask(f.url, secrets), error=mask(f.error, secrets))
+                for f in recorder.failed_requests
+            ),
+            console_errors=tuple(
+                replace(c, text=mask(c.text, secrets)) for c in recorder.console_errors
+            ),
             budgets_exceeded=tuple(self._breaches) if failure is not None else (),
             payment_attempted=self.payment_step is not None and not self.stopped,
             order_confirmed=self.confirmed,

@@ -51,10 +51,25 @@ from monitor.journey import (
     UncheckStep,
     WaitStep,
 )
-from monitor.probes import VISIBLE_TEXT_SCRIPT, diagnose, locate, locate_all, locate_any
+from monitor.probes import (
+    SENSITIVE_VALUES,
+    VISIBLE_TEXT_SCRIPT,
+    diagnose,
+    locate,
+    locate_all,
+    locate_any,
+)
 from monitor.result import ContentCheck, mask, public_url
 
-POLL = 0.1  # seconds between looks while an expectation is not yet true
+POLL = 0.1  # seconds between looks while an expectation is not yet true ...
+FIRST_POLLS = (0.02, 0.02, 0.04, 0.04)  # ... after the first few: it is often just a moment away
+
+
+def poll_pause(looks: int) -> float:
+    """Seconds to wait before the next look, after `looks` looks found it not yet true."""
+    return FIRST_POLLS[looks - 1] if 0 < looks <= len(FIRST_POLLS) else POLL
+
+
 ANSWER_GRACE = 10.0  # seconds past a step's deadline before the browser counts as hung
 
 
@@ -79,6 +94,7 @@ class StepContext:
     actions: int = 0
     screenshot: Path | None = None
     secret_list: list[str] = field(default_factory=list)  # grows with typed sensitive values
+    typed: list[Typed] = field(default_factory=list)  # values typed: sensitive ones not yet known
     memory: dict[str, str] = field(default_factory=dict)  # what `remember` steps read
     content_checks: list[ContentCheck] = field(default_factory=list)
     name: str = ""
@@ -228,9 +244,13 @@ async def _check(ctx: StepContext) -> None:
     ctx.clicks += 1
 
 
-SENSITIVE_FIELD = """(el) => el.type === 'password'
-  || /^cc-/.test(el.autocomplete || '')
-  || /(card.?num|cc.?num|cvc|cvv|csc|passw)/i.test((el.name || '') + ' ' + (el.id || ''))"""
+@dataclass(frozen=True)
+class Typed:
+    """A value typed into a field that may turn out to be a password or card field."""
+
+    value: str
+    field: Locator
+    frames: tuple[str, ...]  # iframe selectors to the field's frame, outermost first
 
 
 async def _fill(ctx: StepContext) -> None:
@@ -239,13 +259,33 @@ async def _fill(ctx: StepContext) -> None:
         found = locate(ctx.page, field_value, ctx.frames)
         await _use(ctx, field_value, _filler(ctx, field_value))
         value = field_value.value
-        declared = any(secret and secret in value for secret in ctx.secret_list)
-        if declared or (len(value) >= 3 and await _quick(found.evaluate(SENSITIVE_FIELD))):
-            # Typed into a password or card field: masked everywhere, like a declared secret.
-            if not declared:
-                ctx.secret_list.append(value)
-            ctx.masked_fields.append(found)
+        if any(secret and secret in value for secret in ctx.secret_list):
+            ctx.masked_fields.append(found)  # a declared secret
+        elif len(value) >= 3:
+            # Password and card fields are found after the step, all at once (`sensitive`).
+            ctx.typed.append(Typed(value, found, (*ctx.frames, *field_value.frames)))
         ctx.actions += 1
+
+
+async def sensitive(page: Page, typed: list[Typed]) -> list[Typed]:
+    """Which of the values typed into iframes went into a password or card field. Every frame
+    below the top one is asked at once, with a plain evaluation (a locator's would cost a copy
+    of Playwright's injected script in the frame). (The top document's are found by the look
+    after the step: `after_step`.) When no frame could be read, the values count as sensitive:
+    mask rather than leak."""
+    values = [t.value for t in typed]
+    script = (
+        f"(typed) => ({SENSITIVE_VALUES})([...document.querySelectorAll('input, textarea')], typed)"
+    )
+    frames = [frame for frame in page.frames if frame is not page.main_frame]
+    answers = await asyncio.gather(
+        *(asyncio.wait_for(frame.evaluate(script, values), 5.0) for frame in frames),
+        return_exceptions=True,
+    )
+    hits = {hit for answer in answers if isinstance(answer, list) for hit in answer}
+    if not hits and not any(isinstance(answer, list) for answer in answers):
+        hits = set(values)
+    return [t for t in typed if t.value in hits]
 
 
 def _filler(ctx: StepContext, field_value: FieldValue) -> Act:
@@ -320,7 +360,9 @@ async def _expect(ctx: StepContext) -> None:
     """Every check given must hold before the deadline; poll until then."""
     step = ctx.step
     assert isinstance(step, ExpectStep)
+    looks = 0
     while True:
+        looks += 1
         try:
             failing = await _first_unmet(ctx, step.expect)
         except _Mismatch as mismatch:
@@ -332,7 +374,26 @@ async def _expect(ctx: StepContext) -> None:
             return
         if ctx.clock() >= ctx.deadline:
             raise StepFailed(Problem("assertion", mask(failing, tuple(ctx.secret_list))))
-        await asyncio.sleep(POLL)
+        await _pause(ctx, step.expect, looks)
+
+
+URL_WAIT = 0.25  # seconds at most between looks while the URL is awaited (a tab may open)
+
+
+async def _pause(ctx: StepContext, e: Expectation, looks: int) -> None:
+    """Until the next look: while the URL is not yet the one expected, until it changes
+    (Playwright sees the navigation commit); else a short pause."""
+    e = _filled(e, ctx.memory)
+    page = ctx.page
+    if e.url is not None and not url_pattern(e.url).search(page.url):
+        wait = min(URL_WAIT, ctx.ms() / 1000)
+        try:
+            await page.wait_for_url(url_pattern(e.url), wait_until="commit", timeout=wait * 1000)
+        except PlaywrightError as exc:
+            if "has been closed" in str(exc):
+                raise
+        return
+    await asyncio.sleep(poll_pause(looks))
 
 
 async def _first_unmet(ctx: StepContext, e: Expectation) -> str | None:
@@ -393,15 +454,17 @@ def _filled(e: Expectation, memory: dict[str, str]) -> Expectation:
 
 
 async def _text_of(found: Locator) -> str:
-    """What an element shows: a field's value, or its visible text."""
-    value = await _quick(
-        found.evaluate(
-            "(el) => ['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName)"
-            " ? el.value : el.innerText",
-            timeout=1000,
-        ),
-        default="",
-    )
+    """What an element shows: a field's value, or its visible text. (Asked with Playwright's
+    own calls: they run in its utility world, where a script of ours in the page's world would
+    cost a second copy of Playwright's injected script in every new document.)"""
+    try:
+        return await found.input_value(timeout=1000)
+    except PlaywrightError as exc:
+        if "has been closed" in str(exc):
+            raise
+        if "not an <input>" not in str(exc):
+            return ""  # not there (yet)
+    value = await _quick(found.inner_text(timeout=1000), default="")
     return str(value or "")
 
 
@@ -420,6 +483,9 @@ async def _count_unmet(ctx: StepContext, count: CountOf, seconds: str) -> str | 
 
 
 async def _has_text(ctx: StepContext, text: str, within: Target | None) -> bool:
+    if within is None and not ctx.frames:  # the whole page: a plain evaluation, the cheapest
+        script = f"(texts) => ({VISIBLE_TEXT_SCRIPT})(null, texts)"
+        return await _quick(ctx.page.evaluate(script, [text]), default=None) is not None
     if within is not None:
         scope = locate(ctx.page, within, ctx.frames)
     else:

@@ -46,12 +46,14 @@ def heal_when_failed(shop: DemoShopThread) -> StepListener:
     return listener
 
 
-def test_a_passing_run_is_not_traced(journey_runner: JourneyRunner, guest: Journey) -> None:
-    result = journey_runner.run(guest)
+def test_a_passing_run_is_not_traced(
+    journey_runner: JourneyRunner, guest: Journey, tmp_path: Path
+) -> None:
+    result = journey_runner.run(guest, artifacts_dir=tmp_path)
 
     assert result.passed, result.failure
     assert result.artifacts == {}
-    assert not list(journey_runner.artifacts.glob(f"{guest.name}/*/trace.zip"))
+    assert list(tmp_path.rglob("*")) == []  # no trace written and thrown away either
 
 
 def test_a_failure_is_replayed_for_its_trace_and_secrets_stay_out_of_it(
@@ -117,3 +119,19 @@ def test_no_replay_when_the_caller_retries_itself(
     assert traces(first_of_two) == {}  # the caller's retry will be traced
     assert {"screenshot", "html"} <= set(first_of_two.artifacts)
     assert list(traces(only)) == ["trace"]  # no retry follows: re-played for its trace
+
+
+def test_card_fields_are_found_and_masked_without_being_declared(
+    journey_runner: JourneyRunner, shop: DemoShopThread, guest: Journey
+) -> None:
+    undeclared = guest.model_copy()
+    undeclared._secret_values = ()  # TEST_CARD not named a secret: found as a card field
+    shop.set_faults(["decline-all"])
+
+    result = journey_runner.run(undeclared)
+
+    assert result.failure_kind is FailureKind.PAYMENT_DECLINED
+    html = Path(result.artifacts["html"]).read_text()
+    texts = [html, *trace_texts(result.artifacts["trace"])]
+    assert not [t for t in texts if CARD in t or "4242 4242 4242 4242" in t]
+    assert not [t for t in texts if "12/34" in t]  # the expiry field (autocomplete cc-exp)
