@@ -124,7 +124,8 @@ def test_an_optional_step_is_skipped_when_its_target_never_shows(
     assert result.passed, result.failure
     guest = step(result, "guest")
     assert guest.skipped and guest.passed and guest.clicks == 0
-    assert 0.9 <= guest.duration_seconds < 3  # waited its own 1s timeout, no more
+    # It waited its own 1s timeout, not the journey's 4s.
+    assert 0.9 <= guest.duration_seconds < 4, result.steps
     assert result.clicks == 3
     assert result.to_dict()["steps"][4]["skipped"] is True
 
