@@ -178,14 +178,16 @@ def _timed_sync(profile: Profile, name: str, function: Callable[..., Any]) -> Ca
     return timed
 
 
-# What is timed: (owner, attribute, label). The watcher's look runs beside the step, so its
-# seconds overlap the step's; everything else here is on the run's critical path.
+# What is timed: (owner, attribute, label). The watcher's look runs beside the step, and the
+# look after a step beside the steps that follow it, so their seconds overlap others'; the
+# wait for those looks, and everything else here, is on the run's critical path.
 PROFILED: tuple[tuple[object, str, str], ...] = (
     (playwright_api.Browser, "new_context", "new context"),
     (playwright_api.BrowserContext, "add_init_script", "add init script"),
     (playwright_api.Tracing, "start", "tracing start"),
     (monitor.runner, "perform", "step actions (perform)"),
-    (monitor.runner._Play, "_look_after_step", "look after step: load, timing, images"),
+    (monitor.runner._Play, "_look_after_step", "look after step (beside the next steps)"),
+    (monitor.runner._Play, "_looked", "waiting for those looks (before leaving a page)"),
     (monitor.runner, "find_visible_text", "watcher look (beside the step)"),
     (monitor.runner._Play, "_finish", "finish: observe + classify + result"),
     (monitor.runner._Play, "_save_trace", "tracing stop (discard)"),

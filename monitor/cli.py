@@ -234,9 +234,10 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 TRACE_HELP = (
     "Playwright traces (DOM snapshots, secrets masked, no screencast). on-failure (default): "
-    "runs are not traced; a failed run is re-played once with tracing and that trace is kept "
-    "(a retry in serve is traced from its start); retain-on-failure: trace every run, keep a "
-    "failed run's own trace (slower: about 0.4 s more per 16-step checkout); always; off"
+    "runs are not traced; `run` re-plays a failed run once with tracing and keeps that trace, "
+    "`serve` traces a retry (journey `retries:`) from its start; retain-on-failure: trace "
+    "every run, keep a failed run's own trace (slower: about 0.4 s more per 16-step "
+    "checkout); always; off"
 )
 
 

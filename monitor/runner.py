@@ -75,8 +75,8 @@ class Runner:
     - "on-failure": a run plays untraced; when it fails, it is re-played once with tracing and
       that trace is kept (`artifacts["trace"]`, or a key saying the re-play passed or failed
       otherwise); the first play's result stands. A caller that retries failed runs itself
-      (serve, `retries:`) passes `attempt`: a retry (attempt ≥ 2) is traced from its start, and
-      only a last attempt that was not traced (`retries: 0`) is re-played.
+      (serve, `retries:`) passes `attempt`: nothing is re-played (a re-play would delay the
+      result that alerts wait for), a retry (attempt ≥ 2) is traced from its start.
     - "retain-on-failure": every run traced, the trace kept when the run failed (the failing
       run's own trace, at a cost on every run).
     - "always": every run traced and kept. "off": none.
@@ -99,9 +99,8 @@ class Runner:
             self.trace in ("always", "retain-on-failure")
             or (self.trace == "on-failure" and (attempt or 1) > 1)
         )
-        last = attempt is None or attempt > journey.retries  # no retry of the caller's follows
         result = await self._play(_Play(self, journey, attempt or 1, traced=traced))
-        if last and self._replays(result, traced):
+        if attempt is None and self._replays(result, traced):
             result = await self._replay(journey, result)
         return result
 
