@@ -53,7 +53,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 TraceMode = Literal["off", "on-failure", "retain-on-failure", "always"]
-TRACE_MODES: tuple[TraceMode, ...] = ("on-failure", "retain-on-failure", "always", "off")
 StepListener = Callable[[Journey, StepResult], None]
 # Steps that read the page or type into it: they cannot take the shopper to another document,
 # so the look after the step before (which fields were secret; the page's load, timing, broken
