@@ -411,7 +411,7 @@ def _serve_arguments(sub: argparse.ArgumentParser, with_outputs: bool = True) ->
     sub.add_argument(
         "--config",
         type=Path,
-        default=Path(p) if (p := env("CHECKOUT_MONITOR_CONFIG")) else None,
+        default=env("CHECKOUT_MONITOR_CONFIG"),  # argparse applies `type` to a str default
         metavar="FILE",
         help="config file with built-in alert notifications (env CHECKOUT_MONITOR_CONFIG); "
         "see README",
@@ -419,7 +419,7 @@ def _serve_arguments(sub: argparse.ArgumentParser, with_outputs: bool = True) ->
     sub.add_argument(
         "--web-config",
         type=Path,
-        default=Path(p) if (p := env("CHECKOUT_MONITOR_WEB_CONFIG")) else None,
+        default=env("CHECKOUT_MONITOR_WEB_CONFIG"),
         metavar="FILE",
         help="basic auth and TLS for the HTTP endpoints, in Prometheus exporter-toolkit's "
         "web config format (env CHECKOUT_MONITOR_WEB_CONFIG)",

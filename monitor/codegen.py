@@ -34,7 +34,7 @@ import ast
 import json
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
@@ -1024,28 +1024,29 @@ def _short_targets(value: Any) -> Any:
     return value
 
 
+def _leaves(value: Any, leaf: Callable[[Any], Any]) -> Any:
+    """The value with `leaf` applied to everything that is not a dict or a list."""
+    if isinstance(value, dict):
+        return {k: _leaves(v, leaf) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_leaves(v, leaf) for v in value]
+    return leaf(value)
+
+
 def _plain(value: Any) -> Any:
     """The value as the loader would see it after interpolation-escaping (for validation)."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, _Raw):
-        return str(value)
-    return value
+    return _leaves(value, lambda v: str(v) if isinstance(v, _Raw) else v)
 
 
 def _escaped(value: Any) -> Any:
     """`$` → `$$` in every string but the `${VAR:-default}` ones, as the loader interpolates."""
-    if isinstance(value, dict):
-        return {k: _escaped(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_escaped(v) for v in value]
-    if isinstance(value, _Raw):
-        return str(value)
-    if isinstance(value, str):
-        return value.replace("$", "$$")
-    return value
+
+    def escape(v: Any) -> Any:
+        if isinstance(v, _Raw):
+            return str(v)
+        return v.replace("$", "$$") if isinstance(v, str) else v
+
+    return _leaves(value, escape)
 
 
 def _flow(value: Any) -> str:

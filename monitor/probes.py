@@ -508,31 +508,23 @@ class Recorder:
             if f.step_index >= step_index and resource_class(f.request) is not ResourceClass.STATIC
         ]
 
-    def answers_since(self, step_index: int) -> tuple[list[str], int]:
-        """API/document answers since a step: the 5xx ones described, and the count of good."""
+    def answers_since(self, step_index: int, shop_only: bool = False) -> tuple[list[str], int]:
+        """API/document answers since a step: the 5xx ones described, and the count of good.
+        shop_only: only the shop's own, those whose site is the page's (a third party's
+        failing tracker is not the shop's server)."""
+        shop = site_of(self.page.url) if shop_only else None
         errors: list[str] = []
         good = 0
         for index, kind, status, method, url in self.answers:
             if index < step_index or kind is ResourceClass.STATIC:
+                continue
+            if shop is not None and site_of(url) != shop:
                 continue
             if status >= 500:
                 errors.append(f"{method} {url} answered HTTP {status}")
             elif status < 400:
                 good += 1
         return errors, good
-
-    def server_errors_since(self, step_index: int) -> list[str]:
-        """The shop's own API and page answers of HTTP 5xx since a step, described: those
-        whose site is the page's. A third party's failing tracker is not the shop's server."""
-        shop = site_of(self.page.url)
-        return [
-            f"{method} {url} answered HTTP {status}"
-            for index, kind, status, method, url in self.answers
-            if index >= step_index
-            and kind is not ResourceClass.STATIC
-            and status >= 500
-            and site_of(url) == shop
-        ]
 
     def enter_step(self, index: int, name: str) -> None:
         self.step_index = index

@@ -568,7 +568,9 @@ class _Play:
             payment_requests_ok=good,
             page_errors=tuple(self._page_errors_since(failed)),
             server_errors=tuple(
-                recorder.server_errors_since(max(0, failed.index - 1)) if failed else ()
+                recorder.answers_since(max(0, failed.index - 1), shop_only=True)[0]
+                if failed
+                else ()
             ),
             budgets_exceeded=tuple(b.detail for b in self._breaches) if failed is None else (),
             stopped_before_payment=self.stopped,

@@ -84,6 +84,14 @@ def journey_runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journey
     runner.close()
 
 
+def quick_journey(
+    name: str, url: str, steps: list[dict[str, Any]], timeout: str = "3s", **fields: Any
+) -> Journey:
+    """A journey for a test site: short step timeout, no retries."""
+    data = {"name": name, "base_url": url, "timeout": timeout, "retries": 0, "steps": steps}
+    return Journey.model_validate(data | fields)
+
+
 def load_journey(path: str | Path, env: dict[str, str] | None = None, **changes: Any) -> Journey:
     """A journey from a file (relative to the repository), with fields changed for a test."""
     (journey,) = load_journeys([ROOT / path], env={**os.environ, **(env or {})})

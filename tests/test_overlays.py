@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import JourneyRunner
+from conftest import JourneyRunner, quick_journey
 from serve_fixtures import serve_bytes
 
 from monitor.journey import Journey
@@ -55,26 +55,20 @@ def consent_shop() -> Iterator[dict[str, Any]]:
 
 
 def journey(url: str, **fields: Any) -> Journey:
-    data: dict[str, Any] = {
-        "name": "consent",
-        "base_url": url,
-        "timeout": "4s",
-        "retries": 0,
-        "steps": [
-            {"goto": "/", "name": "product"},
-            {"wait": {"seconds": 0.5}, "name": "banner slides in"},
-            {"click": {"role": "button", "name": "Add to basket"}, "name": "add"},
-            {"click": {"role": "link", "name": "Checkout"}, "name": "checkout"},
-            {
-                "click": {"role": "button", "name": "Continue as guest"},
-                "name": "guest",
-                "optional": True,
-                "timeout": "1s",
-            },
-            {"expect": {"text": "Delivery address"}, "name": "address"},
-        ],
-    }
-    return Journey.model_validate(data | fields)
+    steps: list[dict[str, Any]] = [
+        {"goto": "/", "name": "product"},
+        {"wait": {"seconds": 0.5}, "name": "banner slides in"},
+        {"click": {"role": "button", "name": "Add to basket"}, "name": "add"},
+        {"click": {"role": "link", "name": "Checkout"}, "name": "checkout"},
+        {
+            "click": {"role": "button", "name": "Continue as guest"},
+            "name": "guest",
+            "optional": True,
+            "timeout": "1s",
+        },
+        {"expect": {"text": "Delivery address"}, "name": "address"},
+    ]
+    return quick_journey("consent", url, steps, timeout="4s", **fields)
 
 
 def step(result: RunResult, name: str) -> Any:
@@ -140,19 +134,16 @@ def test_dismiss_reaches_a_consent_manager_inside_an_iframe(
     journey_runner: JourneyRunner,
 ) -> None:
     with serve_bytes({"/": FRAMED}) as url:
-        framed = Journey.model_validate(
-            {
-                "name": "framed-consent",
-                "base_url": url,
-                "timeout": "4s",
-                "retries": 0,
-                "dismiss": [{"role": "button", "name": "Accept all", "frame": "#cmp"}],
-                "steps": [
-                    {"goto": "/"},
-                    {"click": {"role": "button", "name": "Add to basket"}},
-                    {"expect": {"text": "Added"}},
-                ],
-            }
+        framed = quick_journey(
+            "framed-consent",
+            url,
+            [
+                {"goto": "/"},
+                {"click": {"role": "button", "name": "Add to basket"}},
+                {"expect": {"text": "Added"}},
+            ],
+            timeout="4s",
+            dismiss=[{"role": "button", "name": "Accept all", "frame": "#cmp"}],
         )
         result = journey_runner.run(framed)
     assert result.passed, result.failure

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import JourneyRunner
+from conftest import JourneyRunner, quick_journey
 from serve_fixtures import serve_bytes
 
 from monitor.journey import Journey
@@ -24,18 +24,14 @@ function add(button) {
 
 
 def grid_journey(url: str, within: dict[str, object]) -> Journey:
-    return Journey.model_validate(
-        {
-            "name": "grid",
-            "base_url": url,
-            "timeout": "3s",
-            "retries": 0,
-            "steps": [
-                {"goto": "/"},
-                {"click": {"role": "button", "name": "Add to cart", "within": within}},
-                {"expect": {"text": "Basket: Trail Runner"}},
-            ],
-        }
+    return quick_journey(
+        "grid",
+        url,
+        [
+            {"goto": "/"},
+            {"click": {"role": "button", "name": "Add to cart", "within": within}},
+            {"expect": {"text": "Basket: Trail Runner"}},
+        ],
     )
 
 
@@ -87,19 +83,15 @@ customElements.define('pay-widget', class extends HTMLElement {
 
 def test_targets_reach_into_open_shadow_dom(journey_runner: JourneyRunner) -> None:
     with serve_bytes({"/": SHADOW}) as url:
-        journey = Journey.model_validate(
-            {
-                "name": "shadow",
-                "base_url": url,
-                "timeout": "3s",
-                "retries": 0,
-                "steps": [
-                    {"goto": "/"},
-                    {"fill": {"label": "Card holder", "value": "Sam Shopper"}},
-                    {"click": {"role": "button", "name": "Pay now"}},
-                    {"expect": {"text": "paid by Sam Shopper"}},
-                ],
-            }
+        journey = quick_journey(
+            "shadow",
+            url,
+            [
+                {"goto": "/"},
+                {"fill": {"label": "Card holder", "value": "Sam Shopper"}},
+                {"click": {"role": "button", "name": "Pay now"}},
+                {"expect": {"text": "paid by Sam Shopper"}},
+            ],
         )
         result = journey_runner.run(journey)
     assert result.passed, result.failure
@@ -121,18 +113,15 @@ def test_a_single_page_apps_failing_api_call_is_named_as_the_cause(
 ) -> None:
     pages = {"/": SPA, "/api/cart-add": lambda: (status, b"{}")}
     with serve_bytes(pages) as url:  # type: ignore[arg-type]
-        journey = Journey.model_validate(
-            {
-                "name": "spa",
-                "base_url": url,
-                "timeout": "2s",
-                "retries": 0,
-                "steps": [
-                    {"goto": "/"},
-                    {"click": {"role": "button", "name": "Add to cart"}, "name": "add"},
-                    {"expect": {"text": "Basket (1)"}, "name": "in the basket"},
-                ],
-            }
+        journey = quick_journey(
+            "spa",
+            url,
+            [
+                {"goto": "/"},
+                {"click": {"role": "button", "name": "Add to cart"}, "name": "add"},
+                {"expect": {"text": "Basket (1)"}, "name": "in the basket"},
+            ],
+            timeout="2s",
         )
         result = journey_runner.run(journey)
     if status == 200:
