@@ -17,7 +17,9 @@ from typing import Literal
 
 from monitor.result import Failure, FailureKind
 
-ProblemKind = Literal["unusable", "timeout", "assertion", "mismatch", "navigation", "monitor"]
+ProblemKind = Literal[
+    "unusable", "timeout", "assertion", "mismatch", "navigation", "monitor", "error_text"
+]
 
 UNUSABLE_WORDS = {
     "missing": "is not on the page",
@@ -72,13 +74,17 @@ class Observation:
     order_confirmed: bool = False
     document_status: int | None = None  # status of the page the shopper was looking at
     document_url: str = ""
-    error_text: str | None = None  # error_page_text visible when the run ended
+    error_text: str | None = None  # error_page_text the shopper was shown
+    error_text_step: tuple[int, str] | None = None  # the step after which it was first seen
+    unanswered_page: tuple[str, float] | None = None  # a page the failed step opened, unanswered
     declined_text: str | None = None  # declined_text visible when the run ended
     payment_api_errors: tuple[str, ...] = ()  # "POST /api/pay answered 502" after paying
     payment_pending: tuple[str, ...] = ()  # requests sent after paying, never answered
     payment_requests_ok: int = 0  # API or document answers < 400 after paying
     page_errors: tuple[str, ...] = ()  # uncaught JS errors during the failing step
     server_errors: tuple[str, ...] = ()  # the shop's own 5xx answers in and just before it
+    refusals: tuple[str, ...] = ()  # the shop's own 4xx answers to what the shopper sent
+    sign_in_page: str | None = None  # the shop redirected the shopper to a sign-in page
     budgets_exceeded: tuple[str, ...] = field(default_factory=tuple)
     stopped_before_payment: bool = False  # `stop_before: payment`: no order was meant
 
@@ -126,7 +132,7 @@ def classify(seen: Observation) -> Failure | None:
         return failure(FailureKind.ERROR_PAGE, f"the page answered HTTP {status}{page}", shown_at)
     if seen.error_text:
         why = f"error page shown{page}: '{seen.error_text}'"
-        return failure(FailureKind.ERROR_PAGE, why, shown_at)
+        return failure(FailureKind.ERROR_PAGE, why, seen.error_text_step or shown_at)
     if status is not None and status >= 400:
         return failure(FailureKind.HTTP_ERROR, f"the page answered HTTP {status}{page}", shown_at)
     paid = seen.payment_step is not None and step.index >= seen.payment_step
@@ -140,6 +146,28 @@ def classify(seen: Observation) -> Failure | None:
         if seen.payment_pending:
             why = "payment never answered: " + "; ".join(seen.payment_pending[:3])
             return failure(FailureKind.PAYMENT_ERROR, why, pay_at)
+        if seen.refusals:
+            # 402 Payment Required is the card being refused; any other 4xx is a broken call.
+            kind = (
+                FailureKind.PAYMENT_DECLINED
+                if any(r.endswith("HTTP 402") for r in seen.refusals)
+                else FailureKind.PAYMENT_ERROR
+            )
+            why = "payment refused: " + "; ".join(seen.refusals[:3])
+            return failure(kind, why, pay_at)
+        if seen.unanswered_page is not None and step.index == seen.payment_step:
+            url, waited = seen.unanswered_page
+            why = f"payment never answered: the page {url} did not answer within {waited:.0f}s"
+            return failure(FailureKind.PAYMENT_ERROR, why, pay_at)
+    if seen.unanswered_page is not None:
+        # The shopper pressed the button and watched a page that never came: not the button.
+        url, waited = seen.unanswered_page
+        why = f"the page {url} did not answer within {waited:.0f}s"
+        return failure(FailureKind.TIMEOUT, why)
+    if seen.sign_in_page is not None and problem.unusable in (None, "missing"):
+        # Not the button or the text: the shop asked the shopper to sign in first.
+        why = f"the shop sent the shopper to a sign-in page ({seen.sign_in_page}): "
+        return failure(FailureKind.ASSERTION_FAILED, why + problem.message)
     if problem.kind == "unusable":
         words = UNUSABLE_WORDS.get(problem.unusable or "unknown", UNUSABLE_WORDS["unknown"])
         if problem.unusable == "covered" and problem.detail:
@@ -161,6 +189,10 @@ def classify(seen: Observation) -> Failure | None:
         # add-to-cart call, say): the server error is the cause, as a 5xx page would be.
         why = f"{problem.message}; the shop's server failed: " + "; ".join(seen.server_errors[:3])
         return failure(FailureKind.ERROR_PAGE, why)
+    if seen.refusals and problem.kind in ("assertion", "timeout"):
+        # The shop refused what the shopper sent (a form's field errors, an API's 422).
+        why = f"{problem.message}; the shop refused: " + "; ".join(seen.refusals[:3])
+        return failure(FailureKind.HTTP_ERROR, why)
     if problem.kind == "mismatch":
         return failure(FailureKind.DATA_MISMATCH, problem.message)
     if problem.kind == "assertion":

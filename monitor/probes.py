@@ -11,6 +11,7 @@ with the document's navigation timing, once the document has loaded.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -45,6 +46,7 @@ from monitor.result import (
 )
 
 MAX_RECORDED = 200  # per kind and run: a hostile page cannot grow a result without bound
+FAILED_LOAD = "Failed to load resource"  # how Chromium's console reports a failed answer
 
 INIT_SCRIPT = """
 (() => {
@@ -281,9 +283,10 @@ SENSITIVE_VALUES = f"""(fields, typed) => {{
 
 # After a step, in one call to the page: which values typed into the top document went into
 # password or card fields; then wait (until the step's deadline) for the document's `load`,
-# and read its navigation timing and vitals and the images that failed to load.
+# and read its navigation timing and vitals, the images that failed to load, and the first of
+# the journey's error texts it shows.
 AFTER_STEP_SCRIPT = f"""
-async ({{ waitMs, typed }}) => {{
+async ({{ waitMs, typed, errorTexts }}) => {{
   const sensitive = typed.length === 0 ? [] : ({SENSITIVE_VALUES})(
     [...document.querySelectorAll('input, textarea')], typed);
   if (document.readyState !== 'complete' && waitMs > 0) {{
@@ -299,6 +302,7 @@ async ({{ waitMs, typed }}) => {{
     sensitive,
     snapshot: probe ? await probe.snapshot() : null,
     broken_images: ({BROKEN_IMAGES_SCRIPT.strip()})(),
+    error_text: errorTexts.length ? ({VISIBLE_TEXT_SCRIPT.strip()})(null, errorTexts) : null,
   }};
 }}
 """
@@ -312,10 +316,15 @@ class AfterStep:
     snapshot: dict[str, Any] | None
     broken_images: tuple[str, ...]
     sensitive: tuple[str, ...] = ()
+    error_text: str | None = None  # one of the journey's error texts, shown in the top document
 
 
 async def after_step(
-    page: Page, deadline: float, clock: Callable[[], float], typed: tuple[str, ...] = ()
+    page: Page,
+    deadline: float,
+    clock: Callable[[], float],
+    typed: tuple[str, ...] = (),
+    error_texts: tuple[str, ...] = (),
 ) -> AfterStep | None:
     """Let the document in the top frame finish loading (slow is measured, not failed), then
     read it: one round trip to the page, or a second when a navigation replaced the document
@@ -326,7 +335,9 @@ async def after_step(
             return None
         try:
             wait_ms = max(0, int((deadline - clock()) * 1000))
-            data = await page.evaluate(AFTER_STEP_SCRIPT, {"waitMs": wait_ms, "typed": typed})
+            data = await page.evaluate(
+                AFTER_STEP_SCRIPT, {"waitMs": wait_ms, "typed": typed, "errorTexts": error_texts}
+            )
         except PlaywrightError as exc:
             if "context was destroyed" in str(exc):
                 continue  # the step's navigation committed meanwhile: read the new document
@@ -336,14 +347,31 @@ async def after_step(
         snapshot = data.get("snapshot")
         broken = data.get("broken_images")
         sensitive = data.get("sensitive")
+        error_text = data.get("error_text")
         return AfterStep(
             snapshot if isinstance(snapshot, dict) else None,
             tuple(str(url) for url in broken) if isinstance(broken, list) else (),
             tuple(str(v) for v in sensitive)
             if isinstance(sensitive, list) and not replaced
             else typed,
+            str(error_text) if isinstance(error_text, str) else None,
         )
     return None
+
+
+async def visible_text_in_frames(page: Page, texts: list[str], seconds: float) -> str | None:
+    """The first of `texts` shown in a frame below the top document (an iframe's checkout, a
+    payment provider's form), every frame asked at once; a frame that does not answer within
+    `seconds` (navigating, hung) shows nothing."""
+    frames = [frame for frame in page.frames if frame is not page.main_frame]
+    if not texts or not frames:
+        return None
+    script = f"(texts) => ({VISIBLE_TEXT_SCRIPT})(null, texts)"
+    answers = await asyncio.gather(
+        *(asyncio.wait_for(frame.evaluate(script, texts), seconds) for frame in frames),
+        return_exceptions=True,
+    )
+    return next((str(answer) for answer in answers if isinstance(answer, str)), None)
 
 
 def _seconds(ms: Any) -> float | None:
@@ -359,19 +387,26 @@ class _Loaded:
 @dataclass
 class _InFlight:
     request: Request
-    step_index: int
+    step_index: int  # the step running when it was sent
     started: float
+    cause: str  # the step whose action sent it (see Recorder.cause)
 
 
 @dataclass
 class Recorder:
-    """Everything the context's browser reports, attributed to the current step."""
+    """Everything the context's browser reports, attributed to the step that caused it.
+
+    A request, its answer and its failure belong to the step whose action sent it, however
+    late the answer comes; a console error to the request it reports, else to the step that
+    last acted (clicked, typed, loaded a page): a step that only looks (expect, wait) causes
+    nothing, so what happens while it waits is the doing of the step before."""
 
     context: BrowserContext
     page: Page
     secrets: list[str] = field(default_factory=list)  # shared with the run: grows as it goes
-    step: str = ""
+    step: str = ""  # the step running now
     step_index: int = -1
+    cause: str = ""  # the step that last acted: what happens now is put down to it
     http_errors: list[HttpError] = field(default_factory=list)
     failed_requests: list[RequestFailure] = field(default_factory=list)
     console_errors: list[ConsoleError] = field(default_factory=list)
@@ -382,7 +417,10 @@ class Recorder:
     last_document_url: str = ""
     last_document_error: str | None = None
     last_document_step: tuple[int, str] | None = None
+    last_document_redirected: bool = False  # the shop sent the top frame there by a redirect
     page_errors_by_step: dict[int, list[str]] = field(default_factory=dict)
+    top_documents_answered: int = 0  # top-frame documents answered so far: a new page arrived
+    sent_by: dict[str, str] = field(default_factory=dict)  # URL -> the step that last sent it
 
     def attach(self) -> None:
         self.context.on("request", self._on_request)
@@ -408,31 +446,43 @@ class Recorder:
             return False
 
     def _on_request(self, request: Request) -> None:
-        self.in_flight[id(request)] = _InFlight(request, self.step_index, time.monotonic())
+        flight = _InFlight(request, self.step_index, time.monotonic(), self.cause)
+        self.in_flight[id(request)] = flight
+        if len(self.sent_by) < 10 * MAX_RECORDED or request.url in self.sent_by:
+            self.sent_by[request.url] = self.cause
         if self._is_top_document(request):
             self.last_document_error = None
+
+    def _sender(self, request: Request) -> tuple[int, str]:
+        """The step running when a request was sent, and the step whose action sent it."""
+        flight = self.in_flight.get(id(request))
+        if flight is None:
+            return self.step_index, self.cause
+        return flight.step_index, flight.cause
 
     def _on_response(self, response: Response) -> None:
         request = response.request
         status = response.status
         kind = resource_class(request)
+        sent_in, cause = self._sender(request)
         # Answered: no longer in flight. (No `requestfinished` listener: one event fewer per
         # request crossing from the browser; a body cut off later still fires `requestfailed`.)
         self.in_flight.pop(id(request), None)
         if kind is not ResourceClass.STATIC and len(self.answers) < 10 * MAX_RECORDED:
-            self.answers.append(
-                (self.step_index, kind, status, request.method, self._url(request.url))
-            )
+            self.answers.append((sent_in, kind, status, request.method, self._url(request.url)))
         if self._is_top_document(request):
+            self.top_documents_answered += 1
+            self.last_document_redirected = request.redirected_from is not None
             self.last_document_status = status
             self.last_document_url = self._url(request.url)
             self.last_document_step = (self.step_index, self.step)
         if status >= 400 and len(self.http_errors) < MAX_RECORDED:
             self.http_errors.append(
-                HttpError(self._url(request.url), status, kind, request.method, self.step)
+                HttpError(self._url(request.url), status, kind, request.method, cause)
             )
 
     def _on_failed(self, request: Request) -> None:
+        _, cause = self._sender(request)
         self.in_flight.pop(id(request), None)
         error = request.failure or "failed"
         if self._is_top_document(request) and "ERR_ABORTED" not in error:
@@ -441,25 +491,29 @@ class Recorder:
         if "ERR_ABORTED" in error or len(self.failed_requests) >= MAX_RECORDED:
             return  # the page moved on before it finished: not a failure
         self.failed_requests.append(
-            RequestFailure(self._url(request.url), error, resource_class(request), self.step)
+            RequestFailure(self._url(request.url), error, resource_class(request), cause)
         )
 
     def _on_console(self, message: ConsoleMessage) -> None:
         if message.type == "error" and len(self.console_errors) < MAX_RECORDED:
             text = mask(message.text[:500], tuple(self.secrets))
-            self.console_errors.append(ConsoleError(text, "console", self.step))
+            # "Failed to load resource: ... 402" is the browser reporting an answer: it
+            # belongs with the request, to the step that sent it.
+            url = message.location.get("url", "") if message.location else ""
+            cause = self.sent_by.get(url, self.cause) if text.startswith(FAILED_LOAD) else None
+            self.console_errors.append(ConsoleError(text, "console", cause or self.cause))
 
     def _on_web_error(self, error: WebError) -> None:
         text = mask(str(error.error.message or error.error)[:500], tuple(self.secrets))
         self.page_errors_by_step.setdefault(self.step_index, []).append(text)
         if len(self.console_errors) < MAX_RECORDED:
-            self.console_errors.append(ConsoleError(text, "page", self.step))
+            self.console_errors.append(ConsoleError(text, "page", self.cause))
 
     async def _on_dialog(self, dialog: Dialog) -> None:
         """A shopper answers alert/confirm/prompt with OK; we note what it said."""
         text = mask(f"{dialog.type}: {dialog.message}"[:500], tuple(self.secrets))
         if len(self.console_errors) < MAX_RECORDED:
-            self.console_errors.append(ConsoleError(text, "dialog", self.step))
+            self.console_errors.append(ConsoleError(text, "dialog", self.cause))
         with suppress(PlaywrightError):
             await dialog.accept()
 
@@ -497,7 +551,15 @@ class Recorder:
         return loads
 
     def top_document_pending(self) -> bool:
-        return any(self._is_top_document(f.request) for f in self.in_flight.values())
+        return self.pending_document() is not None
+
+    def pending_document(self) -> tuple[str, float] | None:
+        """The page the top frame is loading and has no answer for yet, and for how long."""
+        now = time.monotonic()
+        for flight in self.in_flight.values():
+            if self._is_top_document(flight.request):
+                return self._url(flight.request.url), now - flight.started
+        return None
 
     def pending_since(self, step_index: int) -> list[str]:
         """API and document requests sent at or after a step that never got an answer."""
@@ -526,6 +588,23 @@ class Recorder:
                 good += 1
         return errors, good
 
-    def enter_step(self, index: int, name: str) -> None:
+    def refusals_since(self, step_index: int) -> list[str]:
+        """The shop's own answers 4xx to what the shopper sent (POST, PUT...) since a step: a
+        form or an API call that refused the shopper's input."""
+        shop = site_of(self.page.url)
+        return [
+            f"{method} {url} answered HTTP {status}"
+            for index, kind, status, method, url in self.answers
+            if index >= step_index
+            and kind is ResourceClass.API
+            and 400 <= status < 500
+            and method != "GET"
+            and site_of(url) == shop
+        ]
+
+    def enter_step(self, index: int, name: str, acts: bool = True) -> None:
+        """A step starts; `acts`: it does something to the page (not only look or wait)."""
         self.step_index = index
         self.step = name
+        if acts or not self.cause:
+            self.cause = name

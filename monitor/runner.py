@@ -34,9 +34,18 @@ from monitor.journey import (
     FillStep,
     Journey,
     RememberStep,
+    ScreenshotStep,
     StepBase,
+    WaitStep,
 )
-from monitor.probes import INIT_SCRIPT, Recorder, after_step, find_visible_text, locate
+from monitor.probes import (
+    INIT_SCRIPT,
+    Recorder,
+    after_step,
+    find_visible_text,
+    locate,
+    visible_text_in_frames,
+)
 from monitor.result import (
     BudgetBreach,
     ContentCheck,
@@ -59,7 +68,12 @@ StepListener = Callable[[Journey, StepResult], None]
 # images) may still be going on while they act. Any other step first waits for that look: it
 # may leave the page. (A screenshot waits too: it must know which fields to black out.)
 STAYS_ON_PAGE = (ExpectStep, RememberStep, ExpectContentStep, FillStep)
+# Steps that only look or wait: what the browser does meanwhile (an answer arriving, a console
+# error) is the doing of the step that last acted.
+ONLY_LOOKS = (ExpectStep, WaitStep, RememberStep, ExpectContentStep, ScreenshotStep)
 BOUNDED_SECONDS = 10.0  # for page calls Playwright gives no timeout of their own
+NAVIGATING_SECONDS = 1.0  # for a look at a page whose next document has not answered yet
+FRAME_SECONDS = 2.0  # for a look into a frame below the top document
 WATCH_EVERY = 0.5  # seconds between looks for error or declined text while a step waits
 DISMISS_TIMEOUT_MS = 5000  # for clicking a `dismiss` overlay away
 
@@ -209,6 +223,8 @@ class _Play:
         self.page: Page | None = None
         self.dismissed: dict[str, int] = {}
         self.looking: asyncio.Future[None] | None = None  # the looks after steps, in order
+        self.shown_error: _ShownError | None = None  # the first error text a look found
+        self.unanswered: tuple[str, float] | None = None  # the page that never came, and wait
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -253,6 +269,8 @@ class _Play:
             await self._follow_popup(context)  # a tab opened late by the step before
             if not isinstance(step, STAYS_ON_PAGE):
                 await self._looked()  # the page this step may leave has been measured
+            if self._failed_on_error_text():
+                break
             if step.payment and self._stops_before_payment:
                 await self._check_pay_step(self.page, index, step)
                 break
@@ -260,6 +278,7 @@ class _Play:
                 break
             await self._follow_popup(context)
         await self._looked()
+        self._failed_on_error_text()
         result = await self._finish(self.page)
         if tracing:
             keep = not result.passed or self.runner.trace == "always" or self.replay_of is not None
@@ -269,7 +288,7 @@ class _Play:
     async def _step(self, page: Page, index: int, step: StepBase) -> bool:
         assert self.recorder is not None
         name = self.names[index]
-        self.recorder.enter_step(index, name)
+        self.recorder.enter_step(index, name, acts=not isinstance(step, ONLY_LOOKS))
         if step.payment:
             self.payment_step = index
         timeout = step.timeout or self.journey.timeout
@@ -287,11 +306,18 @@ class _Play:
             memory=self.memory,
             content_checks=self.content_checks,
             name=name,
+            documents_answered=lambda: self.recorder.top_documents_answered if self.recorder else 0,
+            navigating=self.recorder.top_document_pending,
         )
         dismissed_before = sum(self.dismissed.values())
         problem = await self._act_watching(context)
+        if problem is not None and problem.kind != "monitor":
+            await self._stop_unanswered(context.page)
+            if self.unanswered is not None and problem.kind == "timeout":
+                url = self.unanswered[0]
+                problem = Problem("timeout", f"the page {url} did not answer within {timeout:g}s")
         if problem is None or problem.kind != "monitor":
-            self._look_later(context.page, deadline, name, context.typed)
+            self._look_later(context.page, deadline, index, context.typed)
         if problem is not None:
             if problem.kind == "monitor":  # no look at the page: mask rather than leak
                 self.secret_list += [t.value for t in context.typed]
@@ -400,7 +426,7 @@ class _Play:
             },
         )
 
-    def _look_later(self, page: Page, deadline: float, step: str, typed: list[Typed]) -> None:
+    def _look_later(self, page: Page, deadline: float, index: int, typed: list[Typed]) -> None:
         """Look at the page after a step, beside the steps that follow and stay on the page."""
         before = self.looking
 
@@ -411,7 +437,7 @@ class _Play:
             if in_frames:
                 self._note_secrets(await sensitive(page, in_frames))
             on_top = [t for t in typed if not t.frames]
-            await self._look_after_step(page, deadline, step, on_top)
+            await self._look_after_step(page, deadline, index, on_top)
 
         self.looking = asyncio.ensure_future(look())
 
@@ -429,26 +455,65 @@ class _Play:
             self.masked_fields.append(secret.field)
 
     async def _look_after_step(
-        self, page: Page, deadline: float, step: str, typed: list[Typed]
+        self, page: Page, deadline: float, index: int, typed: list[Typed]
     ) -> None:
         """One round trip: which values typed went into password or card fields; the page
-        settles (until the step's deadline: slow is measured, not failed); its timing, vitals
-        and broken images are read."""
+        settles (until the step's deadline: slow is measured, not failed); its timing, vitals,
+        broken images and any of the journey's error texts are read (in its frames too)."""
         assert self.recorder is not None
+        step = self.names[index]
         wait = max(0.0, deadline - self.clock())
         values = tuple(t.value for t in typed)
+        texts = tuple(self.journey.error_page_text)
+        # A page whose next document has not answered cannot be read until it does.
+        grace = NAVIGATING_SECONDS if self.recorder.top_document_pending() else BOUNDED_SECONDS
         seen = await bounded(
-            after_step(page, deadline, self.clock, values), None, wait + BOUNDED_SECONDS
+            after_step(page, deadline, self.clock, values, texts), None, wait + grace
         )
         if seen is None:
             self._note_secrets(typed)  # the page could not be read: mask rather than leak
             return
         self._note_secrets([t for t in typed if t.value in seen.sensitive])
+        shown = seen.error_text or await visible_text_in_frames(page, list(texts), FRAME_SECONDS)
+        if shown and self.shown_error is None:
+            self.shown_error = _ShownError(index, step, shown)
         self.recorder.note_snapshot(seen.snapshot, step)
         for url in seen.broken_images:
             shown = public_url(url)
             if shown not in self.broken_images and len(self.broken_images) < 200:
                 self.broken_images.append(shown)
+
+    def _failed_on_error_text(self) -> bool:
+        """A look found one of the journey's error texts: the run fails at the step that led
+        there, even when every step so far came true (an `expect` can match text that sits on
+        an error page)."""
+        shown = self.shown_error
+        if shown is None:
+            return self.failed is not None
+        failed = self.failed
+        if failed is not None and (failed.problem.kind == "monitor" or failed.index < shown.index):
+            return True
+        problem = Problem("error_text", f"the page shows '{shown.text}'")
+        self.failed = FailedStep(shown.index, shown.name, problem)
+        if failed is None or failed.index != shown.index:
+            self.steps = [
+                replace(s, passed=False, error=problem.message) if s.index == shown.index else s
+                for s in self.steps
+            ]
+        return True
+
+    async def _stop_unanswered(self, page: Page) -> None:
+        """A step failed while the page it opened has not answered: note which page and how
+        long the shopper waited, then stop loading it (Chromium's DevTools call), so the page
+        the shopper still looks at can be read and captured instead of hanging every look."""
+        pending = self.recorder.pending_document() if self.recorder else None
+        if pending is None or page.is_closed():
+            return
+        self.unanswered = pending
+        with suppress(PlaywrightError, TimeoutError):
+            session = await page.context.new_cdp_session(page)
+            await asyncio.wait_for(session.send("Page.stopLoading"), NAVIGATING_SECONDS)
+            await session.detach()
 
     def _error_status_now(self, index: int) -> int | None:
         recorder = self.recorder
@@ -542,7 +607,10 @@ class _Play:
         api_errors: list[str] = []
         pending: list[str] = []
         good = 0
-        if failed is not None:
+        shown = self.shown_error
+        if shown is not None:
+            error_text = shown.text
+        elif failed is not None:
             error_text = await bounded(
                 find_visible_text(page, list(self.journey.error_page_text)), None
             )
@@ -562,6 +630,8 @@ class _Play:
             document_status=recorder.last_document_status if failed else None,
             document_url=recorder.last_document_url,
             error_text=error_text,
+            error_text_step=(shown.index, shown.name) if shown is not None else None,
+            unanswered_page=self.unanswered,
             declined_text=declined,
             payment_api_errors=tuple(api_errors),
             payment_pending=tuple(pending),
@@ -572,9 +642,25 @@ class _Play:
                 if failed
                 else ()
             ),
+            refusals=tuple(recorder.refusals_since(self._refusals_from(failed)) if failed else ()),
+            sign_in_page=await self._sign_in_page(page) if failed else None,
             budgets_exceeded=tuple(b.detail for b in self._breaches) if failed is None else (),
             stopped_before_payment=self.stopped,
         )
+
+    def _refusals_from(self, failed: FailedStep) -> int:
+        """Since paying, when the run failed after it; else from the step before the failing
+        one (its action may have sent what the shop refused)."""
+        pay = self.payment_step
+        return pay if pay is not None and failed.index >= pay else max(0, failed.index - 1)
+
+    async def _sign_in_page(self, page: Page) -> str | None:
+        """The page, when the shop redirected the shopper to one asking for a password."""
+        recorder = self.recorder
+        if recorder is None or not recorder.last_document_redirected or page.is_closed():
+            return None
+        asks = page.locator("input[type=password]").first.is_visible()
+        return recorder.last_document_url if await bounded(asks, False, 2.0) else None
 
     def _page_errors_since(self, failed: FailedStep | None) -> list[str]:
         """Uncaught errors of the failing step, or since paying when it failed after that."""
@@ -662,6 +748,15 @@ class _Play:
             attempt=self.attempt,
             dismissed=dict(self.dismissed),
         )
+
+
+@dataclass(frozen=True)
+class _ShownError:
+    """One of the journey's error texts, seen by the look after a step."""
+
+    index: int
+    name: str
+    text: str
 
 
 def _masked(failure: Failure | None, secrets: tuple[str, ...]) -> Failure | None:

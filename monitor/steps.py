@@ -71,6 +71,8 @@ def poll_pause(looks: int) -> float:
 
 
 ANSWER_GRACE = 10.0  # seconds past a step's deadline before the browser counts as hung
+# In a timed-out action's call log: the action was done, the wait after it ran out.
+ACTION_DONE = re.compile(r"^\s*- \w+ action done$", re.MULTILINE)
 
 
 class StepFailed(Exception):
@@ -99,6 +101,10 @@ class StepContext:
     content_checks: list[ContentCheck] = field(default_factory=list)
     name: str = ""
     skipped: bool = False  # an optional step whose target never showed
+    # How many documents the top frame has been answered so far, and whether it waits for one:
+    # a target is not blamed while the page is between documents or was replaced.
+    documents_answered: Callable[[], int] = lambda: 0
+    navigating: Callable[[], bool] = lambda: False
 
     @property
     def page(self) -> Page:
@@ -192,16 +198,43 @@ def _browser_problem(exc: PlaywrightError) -> Problem:
 Act = Callable[[Locator], Awaitable[object]]
 
 
-async def _use(ctx: StepContext, target: Target, act: Act) -> None:
-    """Do something to a target; when it cannot be done, find out why."""
+DIAGNOSE_SECONDS = 2.0  # for finding out why a target could not be used, past the deadline
+
+
+async def _use(ctx: StepContext, target: Target, act: Act, clicks: int = 0) -> None:
+    """Do something to a target (`clicks`: how many clicks that is, counted once done); when
+    it cannot be done, find out why."""
     found = locate(ctx.page, target, ctx.frames)
+    documents = ctx.documents_answered()
     try:
         await act(found)
+        ctx.clicks += clicks
     except PlaywrightTimeout as exc:
-        why = await diagnose(locate_any(ctx.page, target, ctx.frames), str(exc))
         described = target.describe()
         if ctx.frames or target.frames:
             described += " in frame " + " > ".join((*ctx.frames, *target.frames))
+        message = str(exc)
+        if ACTION_DONE.search(message):
+            # Done, and then the page it opened never came: not the target's fault.
+            ctx.clicks += clicks
+            raise StepFailed(
+                Problem("timeout", f"the page did not answer within {ctx.seconds():g}s")
+            ) from exc
+        if ctx.navigating() or ctx.documents_answered() != documents:
+            where = _short_url(ctx.page.url)
+            raise StepFailed(
+                Problem(
+                    "timeout",
+                    f"{described} not usable within {ctx.seconds():g}s: the page was "
+                    f"changing meanwhile (now at {where})",
+                )
+            ) from exc
+        try:
+            why = await asyncio.wait_for(
+                diagnose(locate_any(ctx.page, target, ctx.frames), message), DIAGNOSE_SECONDS
+            )
+        except TimeoutError:
+            why = "unknown"  # the page did not answer: nothing to blame the target for
         if why in ("ok", "unknown"):
             raise StepFailed(
                 Problem("timeout", f"{described} not usable within {ctx.seconds():g}s")
@@ -230,18 +263,16 @@ async def _goto(ctx: StepContext) -> None:
 
 async def _click(ctx: StepContext) -> None:
     assert isinstance(ctx.step, ClickStep)
-    await _use(ctx, ctx.step.click, lambda found: found.click(timeout=ctx.ms()))
-    ctx.clicks += 1
+    await _use(ctx, ctx.step.click, lambda found: found.click(timeout=ctx.ms()), clicks=1)
 
 
 async def _check(ctx: StepContext) -> None:
     step = ctx.step
     assert isinstance(step, CheckStep | UncheckStep)
     if isinstance(step, CheckStep):
-        await _use(ctx, step.check, lambda found: found.check(timeout=ctx.ms()))
+        await _use(ctx, step.check, lambda found: found.check(timeout=ctx.ms()), clicks=1)
     else:
-        await _use(ctx, step.uncheck, lambda found: found.uncheck(timeout=ctx.ms()))
-    ctx.clicks += 1
+        await _use(ctx, step.uncheck, lambda found: found.uncheck(timeout=ctx.ms()), clicks=1)
 
 
 @dataclass(frozen=True)
@@ -296,8 +327,7 @@ def _filler(ctx: StepContext, field_value: FieldValue) -> Act:
 async def _select(ctx: StepContext) -> None:
     assert isinstance(ctx.step, SelectStep)
     for choice in ctx.step.select:
-        await _use(ctx, choice, _selector(ctx, choice))
-        ctx.clicks += 1
+        await _use(ctx, choice, _selector(ctx, choice), clicks=1)
 
 
 def _selector(ctx: StepContext, choice: FieldValue) -> Act:
