@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,8 +38,10 @@ from monitor.journey import (
     StepBase,
     WaitStep,
 )
+from monitor.observers import Factory, Observers, RunContext, StepSeen
 from monitor.probes import (
     INIT_SCRIPT,
+    AfterStep,
     Recorder,
     after_step,
     find_visible_text,
@@ -54,7 +56,6 @@ from monitor.result import (
     RunResult,
     StepResult,
     mask,
-    public_url,
 )
 from monitor.steps import StepContext, Typed, perform, perform_trial, sensitive
 
@@ -102,6 +103,7 @@ class Runner:
     location: str = ""
     on_step: StepListener | None = None
     stop_before_payment: bool = False  # for every journey, as `stop_before: payment` does
+    observers: Sequence[Factory] | None = None  # the measurements beside the steps; None: all
     clock: Callable[[], float] = time.monotonic
     wall_clock: Callable[[], float] = time.time
 
@@ -217,10 +219,10 @@ class _Play:
         self.names = self.journey.step_names()
         self.memory: dict[str, str] = {}
         self.content_checks: list[ContentCheck] = []
-        self.broken_images: list[str] = []
         self.stopped = False
         self.secret_list: list[str] = list(self.journey.secret_values)
         self.page: Page | None = None
+        self.observers = Observers([])  # made per play, once the context is open
         self.dismissed: dict[str, int] = {}
         self.looking: asyncio.Future[None] | None = None  # the looks after steps, in order
         self.shown_error: _ShownError | None = None  # the first error text a look found
@@ -263,6 +265,12 @@ class _Play:
         page = self.page = await asyncio.wait_for(context.new_page(), timeout=30)
         self.recorder = Recorder(context, page, self.secret_list)
         self.recorder.attach()
+        # A re-play is only for its trace: its observers keep no files beside the failed run's.
+        folder = self.folder if self.replay_of is None else None
+        self.observers = Observers.for_run(
+            RunContext(self.journey, folder, self.secret_list), self.runner.observers
+        )
+        await self.observers.attach(context, page)
         await self._emulate_network(context, page)
         await self._add_dismissers(page)
         for index, step in enumerate(self.journey.steps):
@@ -317,7 +325,7 @@ class _Play:
                 url = self.unanswered[0]
                 problem = Problem("timeout", f"the page {url} did not answer within {timeout:g}s")
         if problem is None or problem.kind != "monitor":
-            self._look_later(context.page, deadline, index, context.typed)
+            self._look_later(context.page, deadline, index, context.typed, problem is not None)
         if problem is not None:
             if problem.kind == "monitor":  # no look at the page: mask rather than leak
                 self.secret_list += [t.value for t in context.typed]
@@ -426,8 +434,11 @@ class _Play:
             },
         )
 
-    def _look_later(self, page: Page, deadline: float, index: int, typed: list[Typed]) -> None:
-        """Look at the page after a step, beside the steps that follow and stay on the page."""
+    def _look_later(
+        self, page: Page, deadline: float, index: int, typed: list[Typed], failed: bool
+    ) -> None:
+        """Look at the page after a step, beside the steps that follow and stay on the page;
+        then the observers see the step."""
         before = self.looking
 
         async def look() -> None:
@@ -437,7 +448,11 @@ class _Play:
             if in_frames:
                 self._note_secrets(await sensitive(page, in_frames))
             on_top = [t for t in typed if not t.frames]
-            await self._look_after_step(page, deadline, index, on_top)
+            seen = await self._look_after_step(page, deadline, index, on_top)
+            action = self.journey.steps[index].ACTION
+            await self.observers.after_step(
+                StepSeen(index, self.names[index], action, page, seen, failed)
+            )
 
         self.looking = asyncio.ensure_future(look())
 
@@ -456,7 +471,7 @@ class _Play:
 
     async def _look_after_step(
         self, page: Page, deadline: float, index: int, typed: list[Typed]
-    ) -> None:
+    ) -> AfterStep | None:
         """One round trip: which values typed went into password or card fields; the page
         settles (until the step's deadline: slow is measured, not failed); its timing, vitals,
         broken images and any of the journey's error texts are read (in its frames too)."""
@@ -472,16 +487,13 @@ class _Play:
         )
         if seen is None:
             self._note_secrets(typed)  # the page could not be read: mask rather than leak
-            return
+            return None
         self._note_secrets([t for t in typed if t.value in seen.sensitive])
         shown = seen.error_text or await visible_text_in_frames(page, list(texts), FRAME_SECONDS)
         if shown and self.shown_error is None:
             self.shown_error = _ShownError(index, step, shown)
         self.recorder.note_snapshot(seen.snapshot, step)
-        for url in seen.broken_images:
-            shown = public_url(url)
-            if shown not in self.broken_images and len(self.broken_images) < 200:
-                self.broken_images.append(shown)
+        return seen
 
     def _failed_on_error_text(self) -> bool:
         """A look found one of the journey's error texts: the run fails at the step that led
@@ -556,7 +568,7 @@ class _Play:
         captures = failure is not None and failure.kind is not FailureKind.BUDGET_EXCEEDED
         if captures and self.replay_of is None:  # a re-play is only for its trace
             await self._capture(page)
-        return RunResult(
+        result = RunResult(
             journey=self.journey.name,
             site=self.journey.site_label,
             device=self.journey.device,
@@ -584,10 +596,10 @@ class _Play:
             order_confirmed=self.confirmed,
             stopped_before_payment=self.stopped,
             content_checks=tuple(self.content_checks),
-            broken_images=tuple(self.broken_images),
             attempt=self.attempt,
             dismissed=dict(self.dismissed),
         )
+        return await self.observers.finish(result, None if page.is_closed() else page)
 
     async def _observe(self, page: Page) -> Observation:
         recorder = self.recorder

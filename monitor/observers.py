@@ -1,0 +1,117 @@
+"""The seam every measurement beside the steps goes behind: one module per measurement.
+
+An observer watches one run. The runner calls it three times, and nothing else:
+
+- `attach(context, page)` once, before the first step: add init scripts, listeners, routes;
+- `after_step(seen)` after each step, inside the look after it — beside the steps that stay on
+  the page, awaited before a step that may leave it — with what that look read;
+- `finish(result, page)` once at the end: it returns the RunResult with its part filled in.
+
+It never decides whether the run passed and never fails it: an observer that breaks is logged
+and leaves its part empty (a monitor fault must not be blamed on the shop). Adding a
+measurement adds a module with a factory and one line in `FACTORIES`; the runner does not
+change. (Modelled on client_python's collectors in a registry.)
+
+    >>> observers = Observers.for_run(journey, folder)          # doctest: +SKIP
+    >>> await observers.attach(context, page)                   # doctest: +SKIP
+    >>> await observers.after_step(StepSeen(0, "goto /", ...))  # doctest: +SKIP
+    >>> result = await observers.finish(result, page)           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from playwright.async_api import BrowserContext, Page
+
+from monitor.artifacts import RunFolder
+from monitor.journey import Journey
+from monitor.probes import AfterStep
+from monitor.result import RunResult
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StepSeen:
+    """A step, as the look after it found the page."""
+
+    index: int
+    name: str
+    action: str  # "click", "expect", ...
+    page: Page  # the tab the shopper is on now
+    look: AfterStep | None  # what the one round trip after the step read; None: unreadable
+    failed: bool = False  # the step did not come true
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What an observer may know of its run when it is made."""
+
+    journey: Journey
+    folder: RunFolder | None  # where the run's artifacts go; None: no artifacts
+    secrets: Sequence[str]  # grows as the run types secrets: read it late, mask with it
+
+
+class Observer(Protocol):
+    async def attach(self, context: BrowserContext, page: Page) -> None: ...
+
+    async def after_step(self, seen: StepSeen) -> None: ...
+
+    async def finish(self, result: RunResult, page: Page | None) -> RunResult: ...
+
+
+# Each measurement's factory: its observer for a run, or None when the journey doesn't ask.
+Factory = Callable[[RunContext], "Observer | None"]
+
+
+def factories() -> tuple[Factory, ...]:
+    """Every measurement, in the order they see each step and fill in the result."""
+    from monitor.broken_images import BrokenImages
+
+    return (BrokenImages.for_run,)
+
+
+@dataclass
+class Observers:
+    """The observers of one run, called together; one that raises is logged and dropped."""
+
+    members: list[Observer]
+
+    @classmethod
+    def for_run(cls, run: RunContext, made_by: Sequence[Factory] | None = None) -> Observers:
+        made = (factory(run) for factory in (factories() if made_by is None else made_by))
+        return cls([observer for observer in made if observer is not None])
+
+    async def attach(self, context: BrowserContext, page: Page) -> None:
+        for observer in list(self.members):
+            try:
+                await observer.attach(context, page)
+            except Exception:
+                self._drop(observer, "attach")
+
+    async def after_step(self, seen: StepSeen) -> None:
+        for observer in list(self.members):
+            try:
+                await observer.after_step(seen)
+            except Exception:
+                self._drop(observer, "after_step")
+
+    async def finish(self, result: RunResult, page: Page | None) -> RunResult:
+        for observer in list(self.members):
+            try:
+                result = await observer.finish(result, page)
+            except Exception:
+                self._drop(observer, "finish")
+        return result
+
+    def _drop(self, observer: Observer, where: str) -> None:
+        log.exception(
+            "observer %s failed in %s; its part of this run is left out",
+            type(observer).__name__,
+            where,
+        )
+        self.members.remove(observer)
