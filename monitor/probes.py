@@ -363,7 +363,13 @@ async def visible_text_in_frames(page: Page, texts: list[str], seconds: float) -
     """The first of `texts` shown in a frame below the top document (an iframe's checkout, a
     payment provider's form), every frame asked at once; a frame that does not answer within
     `seconds` (navigating, hung) shows nothing."""
-    frames = [frame for frame in page.frames if frame is not page.main_frame]
+    # A frame whose first document has not arrived (a hung widget) has nothing to show, and
+    # asking it would wait for that document.
+    frames = [
+        frame
+        for frame in page.frames
+        if frame is not page.main_frame and frame.url.startswith(("http://", "https://"))
+    ]
     if not texts or not frames:
         return None
     script = f"(texts) => ({VISIBLE_TEXT_SCRIPT})(null, texts)"
