@@ -27,6 +27,7 @@ from playwright.async_api import Error as PlaywrightError
 from monitor.artifacts import SENSITIVE_FIELDS, RunFolder, mask_zip, write_masked_text
 from monitor.browser import context_options
 from monitor.classify import FailedStep, Observation, Problem, classify
+from monitor.gates import RequestRules, gate_options
 from monitor.journey import (
     ClickStep,
     ExpectContentStep,
@@ -155,6 +156,7 @@ class Runner:
         if journey.locale:
             options["locale"] = journey.locale
         options["service_workers"] = "block"  # a cached worker would hide the real network
+        options.update(gate_options(journey, options.get("user_agent")))
         return options
 
 
@@ -201,11 +203,12 @@ class _Play:
     def __post_init__(self) -> None:
         self.started_at, self.t0 = self.runner.wall_clock(), self.runner.clock()
         self.names = self.journey.step_names()
-        self.memory: dict[str, str] = {}
         self.content_checks: list[ContentCheck] = []
         self.broken_images: list[str] = []
         self.stopped = False
         self.secret_list: list[str] = list(self.journey.secret_values)
+        self.memory = self.journey.run_values(self.secret_list.append, self.started_at)
+        self.rules: RequestRules | None = None
         self.page: Page | None = None
         self.dismissed: dict[str, int] = {}
         self.looking: asyncio.Future[None] | None = None  # the looks after steps, in order
@@ -241,6 +244,7 @@ class _Play:
     async def _play(self, context: BrowserContext) -> RunResult:
         tracing = self.traced and self.folder is not None
         await context.add_init_script(INIT_SCRIPT)
+        self.rules = await RequestRules.attach(context, self.journey)
         if tracing:
             # No screencast: its frames could show typed secrets. DOM snapshots are masked.
             await context.tracing.start(snapshots=True, screenshots=False)
@@ -522,6 +526,7 @@ class _Play:
             broken_images=tuple(self.broken_images),
             attempt=self.attempt,
             dismissed=dict(self.dismissed),
+            blocked=dict(self.rules.blocked) if self.rules else {},
         )
 
     async def _observe(self, page: Page) -> Observation:
@@ -574,6 +579,7 @@ class _Play:
             ),
             budgets_exceeded=tuple(b.detail for b in self._breaches) if failed is None else (),
             stopped_before_payment=self.stopped,
+            refused=self.rules.refused if self.rules else None,
         )
 
     def _page_errors_since(self, failed: FailedStep | None) -> list[str]:

@@ -1,0 +1,167 @@
+"""The gates in front of a shop, and the rules a run's requests follow to pass them.
+
+Set up once per browser context: basic auth for the shop's origin only (Playwright's own
+`http_credentials` with `origin`), extra headers for the shop's own site only (a bypass token
+that reaches a payment provider, CDN or tracker is a leak), requests to `block` patterns
+aborted and counted, a user agent that says it is a monitor, and a look at the shop's first
+document: a 401, a 403 or a bot challenge there means the gate shut on the monitor.
+
+Routing costs a round trip to us for every request it catches, so only what must be caught is
+routed: the shop's own site when there are headers, and the block patterns; Playwright hands
+those patterns to the browser, which lets every other request go without asking.
+
+    >>> options = gate_options(journey, device_user_agent)          # doctest: +SKIP
+    >>> context = await browser.new_context(**options)              # doctest: +SKIP
+    >>> rules = await RequestRules.attach(context, journey)         # doctest: +SKIP
+    >>> ...; rules.blocked, rules.refusal                           # doctest: +SKIP
+    ({'www.google-analytics.com': 3}, None)
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.async_api import BrowserContext, Response, Route
+from playwright.async_api import Error as PlaywrightError
+
+from monitor import __version__
+from monitor.journey import Journey
+from monitor.probes import site_of
+from monitor.result import public_url
+
+USER_AGENT_TOKEN = f"checkout-monitor/{__version__}"
+REFUSING_STATUSES = (401, 403)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> str:
+    """`https://user@Shop.example:443/eu` → `https://shop.example` (as browsers write it)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port
+    if port is not None and port != _DEFAULT_PORTS.get(parts.scheme):
+        host = f"{host}:{port}"
+    return f"{parts.scheme}://{host}"
+
+
+def gate_options(journey: Journey, device_user_agent: str | None) -> dict[str, Any]:
+    """Browser context options for the journey's gates (added to the device's options)."""
+    options: dict[str, Any] = {}
+    user_agent = journey.user_agent or device_user_agent
+    if user_agent and journey.user_agent_marker and USER_AGENT_TOKEN not in user_agent:
+        user_agent = f"{user_agent} {USER_AGENT_TOKEN}"
+    if user_agent:
+        options["user_agent"] = user_agent
+    if journey.http_credentials is not None:
+        options["http_credentials"] = {
+            "username": journey.http_credentials.username,
+            "password": journey.http_credentials.password,
+            "origin": origin_of(journey.base_url),  # never sent anywhere else
+        }
+    if journey.ignore_https_errors:
+        options["ignore_https_errors"] = True
+    if journey.timezone:
+        options["timezone_id"] = journey.timezone
+    if journey.geolocation is not None:
+        place = journey.geolocation
+        options["geolocation"] = {
+            "latitude": place.latitude,
+            "longitude": place.longitude,
+            "accuracy": place.accuracy,
+        }
+        options["permissions"] = ["geolocation"]
+    return options
+
+
+def _host_regex(host: str, subdomains: bool) -> str:
+    name, _, port = host.partition(":")
+    sub = r"([^/?#@]*\.)?" if subdomains else ""
+    where = rf":{port}" if port else r"(:\d+)?"
+    return rf"^[a-z][a-z0-9+.-]*://{sub}{re.escape(name.lower())}{where}([/?#]|$)"
+
+
+def shop_pattern(journey: Journey) -> re.Pattern[str]:
+    """URLs of the shop's own site (base_url's site and its subdomains; an IP address is a site
+    of its own) and of the hosts in `headers_to`: those, and only those, get `headers`."""
+    site = site_of(journey.base_url)
+    is_ip = site.replace(".", "").isdigit() or ":" in site
+    parts = [_host_regex(site, subdomains=not is_ip)]
+    for host in journey.headers_to:
+        wildcard = host.startswith("*.")
+        parts.append(_host_regex(host.removeprefix("*."), subdomains=wildcard))
+    return re.compile("|".join(f"({p})" for p in parts))
+
+
+def block_matcher(pattern: str) -> str | re.Pattern[str]:
+    """A `block` pattern for Playwright: a URL glob as it is; a host (`ads.example`,
+    `*.ads.example`, `localhost:8081`) as a regex for that host (and subdomains with `*.`)."""
+    if "/" in pattern or "**" in pattern:
+        return pattern
+    return re.compile(_host_regex(pattern.removeprefix("*."), pattern.startswith("*.")))
+
+
+@dataclass
+class RequestRules:
+    """One run's request rules and what they saw: blocked requests per pattern, and whether
+    the shop's first document refused the monitor."""
+
+    journey: Journey
+    blocked: dict[str, int] = field(default_factory=dict)
+    refusal: str | None = None  # "HTTP 403", "a bot challenge (HTTP 503)"
+    refused_url: str = ""
+    _first_seen: bool = False
+
+    @property
+    def refused(self) -> str | None:
+        """How the gate shut, and where: `HTTP 401 at https://shop.example/`; None if open."""
+        return f"{self.refusal} at {self.refused_url}" if self.refusal else None
+
+    @classmethod
+    async def attach(cls, context: BrowserContext, journey: Journey) -> RequestRules:
+        rules = cls(journey, blocked=dict.fromkeys(journey.block, 0))
+        if journey.headers:
+            await context.route(shop_pattern(journey), rules._add_headers)
+        for pattern in journey.block:  # registered last, so asked first
+            await context.route(block_matcher(pattern), rules._blocker(pattern))
+        context.on("response", rules._on_response)
+        return rules
+
+    async def _add_headers(self, route: Route) -> None:
+        headers = {**route.request.headers, **self.journey.headers}
+        with suppress(PlaywrightError):  # the page went away meanwhile
+            await route.fallback(headers=headers)
+
+    def _blocker(self, pattern: str) -> Any:
+        async def block(route: Route) -> None:
+            self.blocked[pattern] += 1
+            with suppress(PlaywrightError):  # net::ERR_BLOCKED_BY_CLIENT: not a failure
+                await route.abort("blockedbyclient")
+
+        return block
+
+    def _on_response(self, response: Response) -> None:
+        """The shop's first document (after redirects): refused (401/403) or challenged?"""
+        if self._first_seen:
+            return
+        request = response.request
+        try:
+            top = request.is_navigation_request() and request.frame.parent_frame is None
+        except PlaywrightError:
+            return
+        if not top or site_of(request.url) != site_of(self.journey.base_url):
+            return
+        status = response.status
+        if 300 <= status < 400:
+            return  # the redirect's target is the document
+        self._first_seen = True
+        challenged = (response.headers.get("cf-mitigated") or "").lower() == "challenge"
+        if challenged:
+            self.refusal = f"a bot challenge (HTTP {status})"
+        elif status in REFUSING_STATUSES:
+            self.refusal = f"HTTP {status}"
+        if self.refusal is not None:
+            self.refused_url = public_url(request.url)
