@@ -56,6 +56,7 @@ class AccountBook:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._accounts: dict[str, Account] = {}
+        self.codes_entered: list[str] = []  # second-factor codes, as tests want to know them
 
     def sign_up(self, email: str, password: str, totp_secret: str | None = None) -> None:
         salt = secrets.token_bytes(16)
@@ -220,6 +221,8 @@ class AccountRoutes:
         if account is None or account.totp_secret is None:
             raise web.HTTPSeeOther("/account/signin")
         code = str((await request.post()).get("code", "")).strip()
+        if len(self.book.codes_entered) < MAX_ACCOUNTS:
+            self.book.codes_entered.append(code)
         if not pyotp.TOTP(account.totp_secret).verify(code, valid_window=1):
             error = "That code is not right. Enter the current code from your app."
             return self.page(request, "Two-step verification", verify_body(error))

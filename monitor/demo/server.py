@@ -20,13 +20,13 @@ from types import TracebackType
 
 from aiohttp import web
 
-from monitor.demo.accounts import TwoFactorAccount
+from monitor.demo.accounts import AccountBook, TwoFactorAccount
 from monitor.demo.analytics import AnalyticsLog, create_analytics_app
 from monitor.demo.faults import Fault, FaultSet
 from monitor.demo.gates import ALLOWLIST_HEADER, new_allowlist_token
 from monitor.demo.middleware import CLOSING
 from monitor.demo.provider import create_provider_app
-from monitor.demo.shop import ORDERS, TWO_FACTOR, create_shop_app
+from monitor.demo.shop import ACCOUNTS, ORDERS, TWO_FACTOR, create_shop_app
 from monitor.demo.state import Order
 
 SHUTDOWN_TIMEOUT_S = 2.0
@@ -90,6 +90,11 @@ class DemoShop:
         self._runners = (shop_runner, provider_runner)
         self._extra_runners = (analytics_runner,) if analytics_runner else ()
         self._closed = False
+
+    @property
+    def accounts(self) -> AccountBook:
+        """Customer accounts, and the second-factor codes entered so far."""
+        return self._runners[0].app[ACCOUNTS]
 
     @property
     def orders(self) -> tuple[Order, ...]:
@@ -271,6 +276,10 @@ class DemoShopThread:
     @property
     def gates(self) -> Gates:
         return self._running().gates
+
+    @property
+    def accounts(self) -> AccountBook:
+        return self._running().accounts
 
     @property
     def analytics(self) -> AnalyticsLog:
