@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import JourneyRunner, load_journey, quick_journey
-from serve_fixtures import self_signed_cert, wait_for
+from serve_fixtures import self_signed_cert, serve_bytes, wait_for
 
 from monitor.demo import DemoShopThread
 from monitor.gates import USER_AGENT_TOKEN
@@ -215,3 +215,65 @@ def test_the_two_factor_sign_in_passes_with_the_code_of_the_moment(
 
     assert result.passed, result.failure
     assert time.time() - started < 30  # one code window, give or take: no waiting for codes
+
+
+def test_credentials_are_not_given_to_another_origin_that_asks_for_them(
+    journey_runner: JourneyRunner,
+) -> None:
+    asked: list[str | None] = []
+
+    class Tempting(BaseHTTPRequestHandler):
+        """A third party on the same page that asks for basic auth."""
+
+        def do_GET(self) -> None:
+            asked.append(self.headers.get("Authorization"))
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="third party"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    tempting = ThreadingHTTPServer(("127.0.0.1", 0), Tempting)
+    threading.Thread(target=tempting.serve_forever, daemon=True).start()
+    framed = f"http://localhost:{tempting.server_address[1]}/login"
+    page = f'<h1>Gear for the trail</h1><iframe src="{framed}"></iframe>'.encode()
+    try:
+        with serve_bytes({"/": page}) as site:
+            credentials = {"username": "staging", "password": PASSWORD}
+            result = journey_runner.run(
+                quick_journey("origin", site, HOME, http_credentials=credentials)
+            )
+    finally:
+        tempting.shutdown()
+        tempting.server_close()
+
+    assert result.passed, result.failure
+    assert asked and all(a is None for a in asked), asked  # asked, never answered
+
+
+def test_time_zone_and_place_are_the_journeys(journey_runner: JourneyRunner) -> None:
+    page = b"""<p id=tz></p><p id=geo></p><script>
+document.getElementById('tz').textContent = Intl.DateTimeFormat().resolvedOptions().timeZone;
+navigator.geolocation.getCurrentPosition(function (p) {
+  document.getElementById('geo').textContent = 'at ' + p.coords.latitude + ',' + p.coords.longitude;
+});
+</script>"""
+    steps = [
+        {"goto": "/"},
+        {"expect": {"text": "Asia/Tokyo"}},
+        {"expect": {"text": "at 35.68,139.76"}},
+    ]
+    with serve_bytes({"/": page}) as site:
+        result = journey_runner.run(
+            quick_journey(
+                "place",
+                site,
+                steps,
+                timezone="Asia/Tokyo",
+                geolocation={"latitude": 35.68, "longitude": 139.76},
+            )
+        )
+
+    assert result.passed, result.failure
