@@ -8,7 +8,9 @@ document: a 401, a 403 or a bot challenge there means the gate shut on the monit
 
 Routing costs a round trip to us for every request it catches, so only what must be caught is
 routed: the shop's own site when there are headers, and the block patterns; Playwright hands
-those patterns to the browser, which lets every other request go without asking.
+those patterns to the browser, which lets every other request go without asking. Headers are
+not set on the browser's request but sent by us (see `_add_headers`): Playwright would carry
+them on through any redirect, to another site too.
 
     >>> options = gate_options(journey, device_user_agent)          # doctest: +SKIP
     >>> context = await browser.new_context(**options)              # doctest: +SKIP
@@ -19,11 +21,12 @@ those patterns to the browser, which lets every other request go without asking.
 
 from __future__ import annotations
 
+import logging
 import re
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from playwright.async_api import BrowserContext, Response, Route
 from playwright.async_api import Error as PlaywrightError
@@ -33,7 +36,10 @@ from monitor.journey import Journey
 from monitor.probes import site_of
 from monitor.result import public_url
 
+log = logging.getLogger(__name__)
+
 USER_AGENT_TOKEN = f"checkout-monitor/{__version__}"
+MAX_REDIRECTS = 20
 REFUSING_STATUSES = (401, 403)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -104,6 +110,29 @@ def block_matcher(pattern: str) -> str | re.Pattern[str]:
     return re.compile(_host_regex(pattern.removeprefix("*."), pattern.startswith("*.")))
 
 
+_SET_BY_FETCH = frozenset({"host", "content-length"})  # for the URL and body it sends
+
+
+def _redirect_target(status: int, headers: dict[str, str], url: str) -> str | None:
+    location = headers.get("location")
+    return urljoin(url, location) if 300 <= status < 400 and location else None
+
+
+_ABORT_REASONS = (
+    ("ECONNREFUSED", "connectionrefused"),
+    ("ENOTFOUND", "namenotresolved"),
+    ("EAI_AGAIN", "namenotresolved"),
+    ("ECONNRESET", "connectionreset"),
+    ("socket hang up", "connectionclosed"),
+    ("Timeout", "timedout"),
+    ("ETIMEDOUT", "timedout"),
+)
+
+
+def _abort_reason(message: str) -> str:
+    return next((reason for text, reason in _ABORT_REASONS if text in message), "failed")
+
+
 @dataclass
 class RequestRules:
     """One run's request rules and what they saw: blocked requests per pattern, and whether
@@ -114,6 +143,7 @@ class RequestRules:
     refusal: str | None = None  # "HTTP 403", "a bot challenge (HTTP 503)"
     refused_url: str = ""
     _first_seen: bool = False
+    _shop: re.Pattern[str] = field(default_factory=lambda: re.compile("(?!)"))
 
     @property
     def refused(self) -> str | None:
@@ -122,18 +152,74 @@ class RequestRules:
 
     @classmethod
     async def attach(cls, context: BrowserContext, journey: Journey) -> RequestRules:
-        rules = cls(journey, blocked=dict.fromkeys(journey.block, 0))
+        rules = cls(journey, blocked=dict.fromkeys(journey.block, 0), _shop=shop_pattern(journey))
         if journey.headers:
-            await context.route(shop_pattern(journey), rules._add_headers)
+            await context.route(rules._shop, rules._add_headers)
+            # A page we hand the browser has no address: Chromium takes it for a public one
+            # and keeps it from private and loopback ones, as it would not the shop's own
+            # page on a staging network. Those addresses stay open to the shop's origin only.
+            await context.grant_permissions(
+                ["local-network-access"], origin=origin_of(journey.base_url)
+            )
         for pattern in journey.block:  # registered last, so asked first
             await context.route(block_matcher(pattern), rules._blocker(pattern))
         context.on("response", rules._on_response)
         return rules
 
     async def _add_headers(self, route: Route) -> None:
-        headers = {**route.request.headers, **self.journey.headers}
+        """Send the shop's request with the headers ourselves, following none of its redirects.
+
+        Playwright carries headers set on a routed request on to wherever it redirects, and
+        routes no redirect: a bypass token would reach the payment provider a checkout
+        redirects to. So we fetch, and hand the browser the answer: a page as it is; a redirect
+        off the shop's site as it is (the browser follows it, bare); a redirect within the site
+        followed here for a script's request, and for a page as a `Refresh` to the target,
+        a navigation of its own, which is routed again (an intermediate empty page)."""
+        request = route.request
+        try:
+            sent = await request.all_headers()
+            headers = {k: v for k, v in sent.items() if k not in _SET_BY_FETCH}
+            headers.update(self.journey.headers)
+            response = await route.fetch(headers=headers, max_redirects=0)
+            target = _redirect_target(response.status, response.headers, request.url)
+            hops = 0
+            while target and self._shop.search(target) and not request.is_navigation_request():
+                hops += 1
+                if hops > MAX_REDIRECTS:
+                    break
+                keep = response.status in (307, 308)  # the others turn into a GET
+                response = await route.fetch(
+                    url=target,
+                    method=request.method if keep else "GET",
+                    headers=headers,
+                    post_data=request.post_data_buffer if keep else b"",
+                    max_redirects=0,
+                )
+                target = _redirect_target(response.status, response.headers, target)
+        except PlaywrightError as exc:
+            await self._not_answered(route, exc)
+            return
         with suppress(PlaywrightError):  # the page went away meanwhile
-            await route.fallback(headers=headers)
+            if target and self._shop.search(target) and request.is_navigation_request():
+                await route.fulfill(
+                    status=200,
+                    headers={"Refresh": f"0; url={target}", "Content-Type": "text/html"},
+                    body="",
+                )
+            else:
+                await route.fulfill(response=response)
+
+    async def _not_answered(self, route: Route, exc: PlaywrightError) -> None:
+        """No answer at all (refused, unresolvable, bad certificate...): a request that cannot
+        have changed anything is left to the browser, to fail with its own net:: error;
+        any other fails as the fetch did."""
+        request = route.request
+        with suppress(PlaywrightError):
+            if request.method in ("GET", "HEAD", "OPTIONS"):
+                await route.fallback(headers={**request.headers, **self.journey.headers})
+            else:
+                log.warning("%s %s: %s", request.method, public_url(request.url), exc.message)
+                await route.abort(_abort_reason(exc.message))
 
     def _blocker(self, pattern: str) -> Any:
         async def block(route: Route) -> None:

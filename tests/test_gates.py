@@ -277,3 +277,57 @@ navigator.geolocation.getCurrentPosition(function (p) {
         )
 
     assert result.passed, result.failure
+
+
+def test_headers_do_not_follow_a_redirect_to_another_site(journey_runner: JourneyRunner) -> None:
+    received: list[dict[str, str]] = []
+
+    class Landing(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            received.append(dict(self.headers))
+            body = b"<h1>Gear for the trail</h1>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    landing = ThreadingHTTPServer(("127.0.0.1", 0), Landing)
+    threading.Thread(target=landing.serve_forever, daemon=True).start()
+    target = f"http://localhost:{landing.server_address[1]}/landing"
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            received.append({"shop": "yes", **dict(self.headers)})
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    shop = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=shop.serve_forever, daemon=True).start()
+    try:
+        result = journey_runner.run(
+            quick_journey(
+                "redirect",
+                f"http://127.0.0.1:{shop.server_address[1]}",
+                HOME,
+                headers={"X-Bypass-Token": "bypass-7731"},
+            )
+        )
+    finally:
+        for server in (landing, shop):
+            server.shutdown()
+            server.server_close()
+
+    assert result.passed, result.failure
+    at_shop = [h for h in received if "shop" in h]
+    at_landing = [h for h in received if "shop" not in h]
+    assert at_shop and all(h.get("X-Bypass-Token") == "bypass-7731" for h in at_shop)
+    assert at_landing and all("X-Bypass-Token" not in h for h in at_landing)
