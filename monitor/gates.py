@@ -34,7 +34,7 @@ from playwright.async_api import Error as PlaywrightError
 from monitor import __version__
 from monitor.journey import Journey
 from monitor.probes import site_of
-from monitor.result import public_url
+from monitor.result import mask, public_url
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +218,9 @@ class RequestRules:
             if request.method in ("GET", "HEAD", "OPTIONS"):
                 await route.fallback(headers={**request.headers, **self.journey.headers})
             else:
-                log.warning("%s %s: %s", request.method, public_url(request.url), exc.message)
+                # Only the first line: Playwright's call log below it lists the headers sent.
+                why = mask(exc.message.splitlines()[0], self.journey.secret_values)
+                log.warning("%s %s: %s", request.method, public_url(request.url), why)
                 await route.abort(_abort_reason(exc.message))
 
     def _blocker(self, pattern: str) -> Any:
