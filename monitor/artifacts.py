@@ -20,7 +20,9 @@ from pathlib import Path
 
 from monitor.result import mask
 
-SENSITIVE_FIELDS = "input[type=password], input[autocomplete^='cc-']"
+SENSITIVE_FIELDS = (
+    "input[type=password], input[autocomplete^='cc-'], input[autocomplete='one-time-code']"
+)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,8 @@ BROKEN_RESPONSES = {
     "net::ERR_HTTP2_PROTOCOL_ERROR": "the server broke the HTTP/2 protocol",
 }
 
+REFUSED_HINT = "allowlist it or give it credentials — see README 'Gates'"
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -87,6 +89,7 @@ class Observation:
     sign_in_page: str | None = None  # the shop redirected the shopper to a sign-in page
     budgets_exceeded: tuple[str, ...] = field(default_factory=tuple)
     stopped_before_payment: bool = False  # `stop_before: payment`: no order was meant
+    refused: str | None = None  # the shop's first document shut its gate: "HTTP 403 at URL"
 
 
 def classify(seen: Observation) -> Failure | None:
@@ -118,6 +121,9 @@ def classify(seen: Observation) -> Failure | None:
         return failure(
             FailureKind.MONITOR_ERROR, f"monitor error (not the shop): {problem.message}"
         )
+    if seen.refused:
+        why = f"the shop refused the monitor ({seen.refused}): {REFUSED_HINT}"
+        return failure(FailureKind.REFUSED, why)
     if problem.kind == "navigation" and problem.net_error in BROKEN_RESPONSES:
         # The server answered, but with something no browser can show.
         why = BROKEN_RESPONSES[problem.net_error]

@@ -113,5 +113,9 @@ def _number(node: ast.expr, values: Mapping[str, str]) -> float:
 
 
 def fill_in(text: str, memory: Mapping[str, str]) -> str:
-    """`${name}` → a remembered value (names left alone when nothing was remembered)."""
-    return re.sub(r"\$\{([a-z_][a-z0-9_]*)\}", lambda m: memory.get(m.group(1), m.group(0)), text)
+    """`${name}` → a remembered value (names left alone when nothing was remembered);
+    `${run.id}`, `${run.timestamp}`, `${totp:NAME}` → the run's own (see run_values.py)."""
+    return _MEMORY_REF.sub(lambda m: memory.get(m.group(1), m.group(0)), text)
+
+
+_MEMORY_REF = re.compile(r"\$\{([a-z_][a-z0-9_]*|run\.[a-z_]+|totp:[A-Za-z_][A-Za-z0-9_]*)\}")

@@ -13,8 +13,9 @@ in loader.py; running it lives in runner.py. This module imports neither YAML no
 
 from __future__ import annotations
 
+import base64
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -34,6 +35,8 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 from pytimeparse2 import parse as _parse_timespan
+
+from monitor.run_values import RunValues
 
 # ARIA roles Playwright's get_by_role accepts.
 ROLES = (
@@ -768,6 +771,28 @@ class Budgets(Model):
     step_seconds: Duration | None = Field(None, description="any one step")
 
 
+class HttpCredentials(Model):
+    """HTTP basic auth for the shop's origin only (a staging or preview deployment)."""
+
+    username: str = Field(min_length=1)
+    password: str = Field(description="masked as a secret wherever anything is written")
+
+
+class Geolocation(Model):
+    """Where the browser says the shopper is (granted to the shop's pages)."""
+
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    accuracy: float = Field(10.0, ge=0, description="metres")
+
+
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+# Set by the browser itself or by `http_credentials`/`user_agent`; a journey cannot set them.
+RESERVED_HEADERS = frozenset(
+    {"host", "cookie", "content-length", "connection", "authorization", "user-agent"}
+)
+
+
 class Journey(Model):
     """One shopper's path through a shop, with its schedule and budgets."""
 
@@ -806,10 +831,45 @@ class Journey(Model):
         description="what a shopper clicks away whenever it shows up and is in the way: a "
         "cookie banner's accept button, a newsletter or chat pop-up's close button",
     )
+    http_credentials: HttpCredentials | None = Field(
+        None, description="HTTP basic auth, sent to base_url's origin only; password masked"
+    )
+    headers: dict[str, str] = Field(
+        default_factory=dict,
+        description="extra request headers (a WAF allowlist token, a preview bypass), sent "
+        "only to base_url's site and the hosts in `headers_to`; values masked",
+        examples=[{"X-Monitor-Token": "${MONITOR_TOKEN}"}],
+    )
+    headers_to: list[str] = Field(
+        default_factory=list,
+        description="more hosts that get `headers` (the shop's API on another domain); "
+        "'*.example.com' takes its subdomains too",
+        examples=[["api.shop-backend.example"]],
+    )
+    user_agent: str | None = Field(None, description="replaces the device's user agent")
+    user_agent_marker: bool = Field(
+        True,
+        description="append `checkout-monitor/VERSION` to the user agent, so the shop's "
+        "analytics and WAF can tell synthetic traffic; false turns it off",
+    )
+    ignore_https_errors: bool = Field(
+        False, description="accept a self-signed or otherwise bad certificate (staging)"
+    )
+    block: list[str] = Field(
+        default_factory=list,
+        description="requests to abort: a host ('www.google-analytics.com', '*.doubleclick.net' "
+        "with its subdomains) or a URL glob ('**/collect?*'); each run counts what it blocked",
+        examples=[["www.googletagmanager.com", "*.doubleclick.net", "**/analytics.js"]],
+    )
+    timezone: str | None = Field(None, description="an IANA time zone, e.g. Europe/Amsterdam")
+    geolocation: Geolocation | None = Field(
+        None, description="{latitude, longitude}: the shop may ask for the shopper's place"
+    )
     steps: list[Step] = Field(min_length=1)
 
     _secret_values: tuple[str, ...] = PrivateAttr(default=())
     _origin: str = PrivateAttr(default="")
+    _totp_secrets: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @field_validator("name")
     @classmethod
@@ -865,11 +925,73 @@ class Journey(Model):
                 _check_device(device, info)
         return devices
 
+    @field_validator("headers")
+    @classmethod
+    def _sendable_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name, value in headers.items():
+            if not HEADER_NAME.match(name):
+                raise PydanticCustomError(
+                    "header", "'{name}' is not an HTTP header name", {"name": name}
+                )
+            if name.lower() in RESERVED_HEADERS:
+                raise PydanticCustomError(
+                    "header",
+                    "'{name}' cannot be set here; use http_credentials for Authorization and "
+                    "user_agent for User-Agent",
+                    {"name": name},
+                )
+            if "\n" in value or "\r" in value:
+                raise PydanticCustomError(
+                    "header", "the value of '{name}' must be one line", {"name": name}
+                )
+        return headers
+
+    @field_validator("headers_to")
+    @classmethod
+    def _hosts(cls, hosts: list[str]) -> list[str]:
+        for host in hosts:
+            if not re.match(r"^(\*\.)?[A-Za-z0-9.-]+(:\d+)?$", host):
+                raise PydanticCustomError(
+                    "headers_to",
+                    "'{host}' is not a host such as api.example.com or *.example.com",
+                    {"host": host},
+                )
+        return hosts
+
+    @field_validator("block")
+    @classmethod
+    def _patterns(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            if not pattern.strip() or any(c.isspace() for c in pattern):
+                raise PydanticCustomError(
+                    "block",
+                    "'{p}' is not a host or URL glob such as ads.example.com or **/collect?*",
+                    {"p": pattern},
+                )
+        return patterns
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, timezone: str | None) -> str | None:
+        import zoneinfo
+
+        if timezone is not None:
+            try:
+                zoneinfo.ZoneInfo(timezone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise PydanticCustomError(
+                    "timezone",
+                    "unknown time zone '{tz}'; write an IANA name such as Europe/Amsterdam",
+                    {"tz": timezone},
+                ) from None
+        return timezone
+
     @model_validator(mode="after")
     def _from_context(self, info: ValidationInfo) -> Journey:
         context = info.context or {}
         self._secret_values = tuple(context.get("secret_values", ()))
         self._origin = str(context.get("origin", ""))
+        self._totp_secrets = dict(context.get("totp_secrets", {}))
         return self
 
     def expand(self) -> list[Journey]:
@@ -883,6 +1005,7 @@ class Journey(Model):
                 update={"name": f"{self.name}--{slug}", "device": device, "matrix": None}
             )
             copy._secret_values, copy._origin = self._secret_values, self._origin
+            copy._totp_secrets = self._totp_secrets
             copies.append(copy)
         return copies
 
@@ -915,8 +1038,24 @@ class Journey(Model):
 
     @property
     def secret_values(self) -> tuple[str, ...]:
-        """Values that must never appear in any output (from `secrets:`)."""
-        return self._secret_values
+        """Values that must never appear in any output: those of `secrets:`, the basic auth
+        password (and the header it makes), `headers` values and TOTP secrets; longest first."""
+        found = set(self._secret_values) | set(self._totp_secrets.values())
+        found |= {v for v in self.headers.values() if len(v) >= 4}
+        if self.http_credentials is not None and self.http_credentials.password:
+            credentials = self.http_credentials
+            token = f"{credentials.username}:{credentials.password}".encode()
+            found |= {credentials.password, base64.b64encode(token).decode()}
+        return tuple(sorted((v for v in found if v), key=len, reverse=True))
+
+    @property
+    def totp_secrets(self) -> dict[str, str]:
+        """`${totp:NAME}` secrets by variable name, read from the environment at load time."""
+        return dict(self._totp_secrets)
+
+    def run_values(self, on_secret: Callable[[str], None], now: float) -> RunValues:
+        """What `${run.id}`, `${run.timestamp}` and `${totp:NAME}` stand for in one run."""
+        return RunValues(self._totp_secrets, on_secret, now)
 
     @property
     def origin(self) -> str:

@@ -31,6 +31,7 @@ from monitor.journey import (
     Target,
     step_action,
 )
+from monitor.run_values import RUN_VALUE_BODY, TOTP_PREFIX, run_value_problem, totp_secret_problem
 
 JOURNEY_SUFFIXES = (".yaml", ".yml")
 PathKey = tuple[str | int, ...]
@@ -51,6 +52,7 @@ class _Document:
     used_vars: dict[str, str] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)
     unset: list[tuple[PathKey, str]] = field(default_factory=list)  # may be remembered names
+    totp: dict[str, str] = field(default_factory=dict)  # `${totp:NAME}` secrets by NAME
 
     def where(self, path: PathKey) -> tuple[int, int]:
         while path not in self.marks and path:
@@ -184,6 +186,9 @@ def _interpolate(text: str, path: PathKey, doc: _Document) -> str:
     def replace(match: re.Match[str]) -> str:
         if match.group(0) == "$$":
             return "$"
+        if RUN_VALUE_BODY.match(match.group(1)):
+            _run_value(match.group(1), path, doc)
+            return match.group(0)  # filled in when the step runs
         body = _VAR_BODY.match(match.group(1))
         if body is None:
             doc.problem(
@@ -202,6 +207,27 @@ def _interpolate(text: str, path: PathKey, doc: _Document) -> str:
         return value
 
     return _VAR.sub(replace, text)
+
+
+def _run_value(body: str, path: PathKey, doc: _Document) -> None:
+    """Check a per-run value (filled in when the step runs); a TOTP secret is read now."""
+    problem = run_value_problem(body)
+    if problem is not None:
+        doc.problem((*path, "#value"), problem)
+    if not body.startswith(TOTP_PREFIX):
+        return
+    name = body[len(TOTP_PREFIX) :]
+    secret = doc.env.get(name)
+    if not secret:
+        doc.problem(
+            (*path, "#value"),
+            f"environment variable {name} (the TOTP secret for ${{totp:{name}}}) is not set; "
+            "set it to the base32 secret the shop gave when two-factor sign-in was set up",
+        )
+    elif (why := totp_secret_problem(secret)) is not None:
+        doc.problem((*path, "#value"), f"environment variable {name} {why}")
+    else:
+        doc.totp[name] = secret
 
 
 # ---------------------------------------------------------------- validation
@@ -425,6 +451,7 @@ def load_file(
             "devices": devices,
             "secret_values": sorted({v for v in secret_values if v}, key=len, reverse=True),
             "origin": f"{doc.file}:{line}:{column}",
+            "totp_secrets": doc.totp,
         }
         try:
             journeys.extend(Journey.model_validate(data, context=context).expand())

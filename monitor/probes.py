@@ -496,6 +496,8 @@ class Recorder:
             self.last_document_url = self._url(request.url)
         if "ERR_ABORTED" in error or len(self.failed_requests) >= MAX_RECORDED:
             return  # the page moved on before it finished: not a failure
+        if "ERR_BLOCKED_BY_CLIENT" in error:
+            return  # the journey's `block` rules stopped it (gates.py counts those)
         self.failed_requests.append(
             RequestFailure(self._url(request.url), error, resource_class(request), cause)
         )

@@ -21,6 +21,7 @@ class FailureKind(StrEnum):
     """Why a run failed; one per failed run, the most specific that applies."""
 
     SITE_UNREACHABLE = "site_unreachable"
+    REFUSED = "refused"  # the shop's gate shut on the monitor: fix the monitor, not the shop
     ERROR_PAGE = "error_page"
     HTTP_ERROR = "http_error"
     ELEMENT_UNUSABLE = "element_unusable"
@@ -151,6 +152,7 @@ class RunResult:
     broken_images: tuple[str, ...] = ()  # URLs (no query) of images that did not load
     attempt: int = 1
     dismissed: dict[str, int] = field(default_factory=dict)  # `dismiss` target -> times clicked
+    blocked: dict[str, int] = field(default_factory=dict)  # `block` pattern -> requests aborted
 
     @property
     def failure_kind(self) -> FailureKind | None:

@@ -27,6 +27,7 @@ from playwright.async_api import Error as PlaywrightError
 from monitor.artifacts import SENSITIVE_FIELDS, RunFolder, mask_zip, write_masked_text
 from monitor.browser import context_options
 from monitor.classify import FailedStep, Observation, Problem, classify
+from monitor.gates import RequestRules, gate_options
 from monitor.journey import (
     ClickStep,
     ExpectContentStep,
@@ -171,6 +172,7 @@ class Runner:
         if journey.locale:
             options["locale"] = journey.locale
         options["service_workers"] = "block"  # a cached worker would hide the real network
+        options.update(gate_options(journey, options.get("user_agent")))
         return options
 
 
@@ -217,10 +219,11 @@ class _Play:
     def __post_init__(self) -> None:
         self.started_at, self.t0 = self.runner.wall_clock(), self.runner.clock()
         self.names = self.journey.step_names()
-        self.memory: dict[str, str] = {}
         self.content_checks: list[ContentCheck] = []
         self.stopped = False
         self.secret_list: list[str] = list(self.journey.secret_values)
+        self.memory = self.journey.run_values(self.secret_list.append, self.started_at)
+        self.rules: RequestRules | None = None
         self.page: Page | None = None
         self.observers = Observers([])  # made per play, once the context is open
         self.dismissed: dict[str, int] = {}
@@ -259,6 +262,7 @@ class _Play:
     async def _play(self, context: BrowserContext) -> RunResult:
         tracing = self.traced and self.folder is not None
         await context.add_init_script(INIT_SCRIPT)
+        self.rules = await RequestRules.attach(context, self.journey)
         if tracing:
             # No screencast: its frames could show typed secrets. DOM snapshots are masked.
             await context.tracing.start(snapshots=True, screenshots=False)
@@ -598,6 +602,7 @@ class _Play:
             content_checks=tuple(self.content_checks),
             attempt=self.attempt,
             dismissed=dict(self.dismissed),
+            blocked=dict(self.rules.blocked) if self.rules else {},
         )
         return await self.observers.finish(result, None if page.is_closed() else page)
 
@@ -658,6 +663,7 @@ class _Play:
             sign_in_page=await self._sign_in_page(page) if failed else None,
             budgets_exceeded=tuple(b.detail for b in self._breaches) if failed is None else (),
             stopped_before_payment=self.stopped,
+            refused=self.rules.refused if self.rules else None,
         )
 
     def _refusals_from(self, failed: FailedStep) -> int:

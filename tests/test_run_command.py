@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from gate_fixtures import gate_secrets, gated_shop, write_gated_journey
 
 from monitor.demo import DemoShopThread
 
@@ -127,20 +128,26 @@ def test_secrets_never_appear_in_output_reports_or_artifacts(
     shop: DemoShopThread, tmp_path: Path
 ) -> None:
     art = tmp_path / "art"
-    out = run_cli(
-        GUEST,
-        "--json",
-        str(tmp_path / "r.json"),
-        "--junit",
-        str(tmp_path / "j.xml"),
-        "--artifacts",
-        str(art),
-        "--trace",
-        "always",
-        env={"SHOP_URL": shop.url, "TEST_CARD": DECLINED_CARD},
-    )
+    with gated_shop() as gated:  # basic auth, an allowlist header, a TOTP code: all secrets
+        gated_file, gated_env = write_gated_journey(tmp_path, gated)
+        out = run_cli(
+            GUEST,
+            str(gated_file),
+            "--json",
+            str(tmp_path / "r.json"),
+            "--junit",
+            str(tmp_path / "j.xml"),
+            "--artifacts",
+            str(art),
+            "--trace",
+            "always",
+            env={"SHOP_URL": shop.url, "TEST_CARD": DECLINED_CARD, **gated_env},
+        )
+        secrets = gate_secrets(gated)
 
     assert out.returncode == 1  # the secret card is declined: the failure path writes most
+    reasons = [j["reason"] for j in json.loads((tmp_path / "r.json").read_text())["journeys"]]
+    assert "expected text 'Signed in as somebody else' on the page" in str(reasons)  # past gates
     texts = [
         out.stdout,
         out.stderr,
@@ -157,6 +164,8 @@ def test_secrets_never_appear_in_output_reports_or_artifacts(
             texts.append(path.read_text())
     leaked = [t for t in texts if DECLINED_CARD in t or "4000 0000 0000 0002" in t]
     assert leaked == []
+    leaked_gates = [(s, t[:200]) for t in texts for s in secrets if s in t]
+    assert leaked_gates == []
 
 
 def test_stop_before_payment_flag_places_no_order(shop: DemoShopThread, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from gate_fixtures import gate_secrets, gated_shop, write_gated_journey
 from playwright.sync_api import Page
 from serve_fixtures import (
     ROOT,
@@ -383,9 +384,13 @@ def test_secrets_never_reach_logs_status_page_api_alerts_or_artifacts(
     journey = fast_copy(tmp_path, "demo-guest-checkout")
     # A password typed into a password field, never declared as a secret, is masked too.
     login = tmp_path / "journeys" / "login.yaml"
-    with serve_bytes(
-        {"/": b"<form><input type=password id=pw><button>Sign in</button></form><p>Welcome</p>"}
-    ) as site:
+    with (
+        serve_bytes(
+            {"/": b"<form><input type=password id=pw><button>Sign in</button></form><p>Welcome</p>"}
+        ) as site,
+        gated_shop() as gated,  # basic auth, an allowlist header, a TOTP code: all secrets
+    ):
+        gated_env = write_gated_journey(tmp_path / "journeys", gated)[1]
         login.write_text(
             f"name: login\nbase_url: {site}\nevery: 2s\nretries: 0\ntimeout: 2s\nsteps:\n"
             "  - goto: /\n"
@@ -404,12 +409,15 @@ def test_secrets_never_reach_logs_status_page_api_alerts_or_artifacts(
                 str(config),
                 "--trace",
                 "always",
-                env={"SHOP_URL": shop.url, "TEST_CARD": card},
+                env={"SHOP_URL": shop.url, "TEST_CARD": card, **gated_env},
             )
             wait_for(
-                lambda: {m["journey"] for m in received} >= {"login", "demo-guest-checkout"},
+                lambda: (
+                    {m["journey"] for m in received}
+                    >= {"login", "demo-guest-checkout", "gated-sign-in"}
+                ),
                 90,
-                "both journeys to alert",
+                "every journey to alert",
             )
             texts = [
                 json.dumps(received),
@@ -418,6 +426,7 @@ def test_secrets_never_reach_logs_status_page_api_alerts_or_artifacts(
                 server.get("/api/journeys")[1],
                 server.get("/metrics")[1],
             ]
+        secrets = gate_secrets(gated)
     server.stop()
     texts.append((tmp_path / "serve.log").read_text())
     for path in (tmp_path / "artifacts").rglob("*"):
@@ -429,3 +438,5 @@ def test_secrets_never_reach_logs_status_page_api_alerts_or_artifacts(
     assert any("trace.zip" in str(p) for p in (tmp_path / "artifacts").rglob("*"))
     leaks = [t[:200] for t in texts if card in t or "4000 0000 0000 0002" in t or password in t]
     assert leaks == []
+    assert "'Signed in as somebody else' on the page" in json.dumps(received)  # past the gates
+    assert [(s, t[:200]) for t in texts for s in secrets if s in t] == []

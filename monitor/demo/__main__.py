@@ -13,7 +13,7 @@ import signal
 import sys
 
 from monitor.demo.faults import FAULT_SPECS, FaultError, FaultSet
-from monitor.demo.server import start_demo_shop
+from monitor.demo.server import Gates, start_demo_shop
 
 PROG = "python -m monitor.demo"
 
@@ -23,6 +23,8 @@ examples:
   %(prog)s --port 0                          free ports for both; the addresses are printed
   %(prog)s --fault slow:/checkout=2000 --fault pay-button=offscreen-mobile
   %(prog)s --list-faults                     every fault there is
+  %(prog)s --basic-auth staging:s3cret       the shop behind HTTP basic auth, as staging is
+  %(prog)s --fault bot-wall                  403 challenge unless the printed header is sent
 
 change faults while it runs:
   curl http://127.0.0.1:8080/__faults
@@ -55,7 +57,26 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         help="switch on a fault at start; repeatable (see --list-faults)",
     )
     parser.add_argument("--list-faults", action="store_true", help="list every fault and exit")
+    parser.add_argument(
+        "--basic-auth",
+        metavar="USER:PASS",
+        type=_credentials,
+        help="put the shop (not the payment provider) behind HTTP basic auth",
+    )
+    parser.add_argument(
+        "--no-analytics",
+        dest="analytics",
+        action="store_false",
+        help="no analytics tag on the pages (and no analytics origin)",
+    )
     return parser
+
+
+def _credentials(text: str) -> tuple[str, str]:
+    user, sep, password = text.partition(":")
+    if not sep or not user or not password:
+        raise argparse.ArgumentTypeError("write USER:PASS, e.g. staging:s3cret")
+    return user, password
 
 
 def fault_table() -> str:
@@ -65,9 +86,18 @@ def fault_table() -> str:
     )
 
 
-async def serve(host: str, port: int, provider_port: int, faults: FaultSet) -> None:
+async def serve(
+    host: str,
+    port: int,
+    provider_port: int,
+    faults: FaultSet,
+    basic_auth: tuple[str, str] | None = None,
+    analytics: bool = True,
+) -> None:
     """Run until SIGINT or SIGTERM, printing the addresses once both servers listen."""
-    shop = await start_demo_shop(host, port, provider_port, faults)
+    shop = await start_demo_shop(
+        host, port, provider_port, faults, basic_auth=basic_auth, analytics=analytics
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -77,10 +107,29 @@ async def serve(host: str, port: int, provider_port: int, faults: FaultSet) -> N
         print(f"Demo shop:        {shop.url}")
         print(f"Payment provider: {shop.provider_url}")
         print(f"Active faults:    {', '.join(faults.names()) or 'none'}")
+        for line in gate_lines(shop.gates, shop.analytics_url):
+            print(line)
         print(f"Fault admin:      {shop.url}/__faults   (Ctrl+C stops)", flush=True)
         await stop.wait()
     finally:
         await shop.close()
+
+
+def gate_lines(gates: Gates, analytics_url: str) -> list[str]:
+    """What a monitor needs to be told to pass the shop's gates."""
+    name, token = gates.allowlist_header
+    account = gates.two_factor_account
+    lines = []
+    if gates.basic_auth:
+        lines.append(f"Basic auth:       user {gates.basic_auth[0]!r} (the password you gave)")
+    lines += [
+        f"Bot wall:         fault bot-wall lets through requests with {name}: {token}",
+        f"2FA account:      {account.email} / {account.password}",
+        f"  TOTP secret:    {account.totp_secret}",
+    ]
+    if analytics_url:
+        lines.append(f"Analytics:        {analytics_url} (a tag on every page reports here)")
+    return lines
 
 
 def main(argv: list[str] | None = None, prog: str = PROG) -> int:
@@ -100,7 +149,9 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
         print(f"valid faults:\n{fault_table()}", file=sys.stderr)
         return 2
     try:
-        asyncio.run(serve(args.host, args.port, args.provider_port, faults))
+        asyncio.run(
+            serve(args.host, args.port, args.provider_port, faults, args.basic_auth, args.analytics)
+        )
     except OSError as error:
         reason = error.strerror or error
         print(f"{prog}: error: cannot listen on {args.host}: {reason}", file=sys.stderr)

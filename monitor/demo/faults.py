@@ -44,6 +44,7 @@ class FaultKind(StrEnum):
     PRICE_MISMATCH = "price-mismatch"
     SLOW_SCRIPT = "slow-script"
     NO_SIZE_CHART = "no-size-chart"
+    BOT_WALL = "bot-wall"
 
 
 class PayButtonMode(StrEnum):
@@ -141,6 +142,13 @@ FAULT_SPECS: tuple[FaultSpec, ...] = (
         "no-size-chart",
         "no-size-chart",
         "a redesign dropped the size chart from product pages",
+    ),
+    FaultSpec(
+        FaultKind.BOT_WALL,
+        "bot-wall",
+        "bot-wall",
+        "bot protection answers 403 with a challenge page unless the request carries the "
+        "allowlist header the shop prints at start",
     ),
 )
 

@@ -69,9 +69,12 @@ def layout(
     cart_count: int,
     script: str = "",
     faults: PageFaults = PageFaults(),
+    analytics_url: str = "",
 ) -> str:
-    """A complete shop page around ``body``."""
+    """A complete shop page around ``body``; with ``analytics_url``, its analytics tag."""
     slow_tag = f'<script async src="{SLOW_SCRIPT_PATH}"></script>' if faults.slow_script else ""
+    if analytics_url:
+        slow_tag += f'\n<script async src="{esc(analytics_url)}/tag.js"></script>'
     inline = page_script(script, faults.js_error)
     count = f" ({cart_count})" if cart_count else ""
     return f"""<!doctype html>

@@ -15,14 +15,18 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from types import TracebackType
 
 from aiohttp import web
 
+from monitor.demo.accounts import AccountBook, TwoFactorAccount
+from monitor.demo.analytics import AnalyticsLog, create_analytics_app
 from monitor.demo.faults import Fault, FaultSet
+from monitor.demo.gates import ALLOWLIST_HEADER, new_allowlist_token
 from monitor.demo.middleware import CLOSING
 from monitor.demo.provider import create_provider_app
-from monitor.demo.shop import ORDERS, create_shop_app
+from monitor.demo.shop import ACCOUNTS, ORDERS, TWO_FACTOR, create_shop_app
 from monitor.demo.state import Order
 
 SHUTDOWN_TIMEOUT_S = 2.0
@@ -49,8 +53,20 @@ async def _serve(app: web.Application, host: str, port: int) -> tuple[web.AppRun
     return runner, int(bound[1])
 
 
+@dataclass(frozen=True)
+class Gates:
+    """How to get past the shop's gates: what a monitor must be told."""
+
+    basic_auth: tuple[str, str] | None  # (user, password) when the shop is behind basic auth
+    allowlist_header: tuple[str, str]  # what the `bot-wall` fault lets through
+    two_factor_account: TwoFactorAccount  # an account whose sign-in asks for a TOTP code
+
+
 class DemoShop:
-    """A running demo shop and payment provider; ``faults`` is live and shared by both."""
+    """A running demo shop and payment provider; ``faults`` is live and shared by both.
+
+    With analytics on, ``analytics_url`` is the second origin the shop's pages report to and
+    ``analytics`` what it received."""
 
     def __init__(
         self,
@@ -60,12 +76,25 @@ class DemoShop:
         faults: FaultSet,
         shop_runner: web.AppRunner,
         provider_runner: web.AppRunner,
+        gates: Gates,
+        analytics: AnalyticsLog,
+        analytics_url: str = "",
+        analytics_runner: web.AppRunner | None = None,
     ) -> None:
         self.url = url
         self.provider_url = provider_url
         self.faults = faults
+        self.gates = gates
+        self.analytics = analytics
+        self.analytics_url = analytics_url
         self._runners = (shop_runner, provider_runner)
+        self._extra_runners = (analytics_runner,) if analytics_runner else ()
         self._closed = False
+
+    @property
+    def accounts(self) -> AccountBook:
+        """Customer accounts, and the second-factor codes entered so far."""
+        return self._runners[0].app[ACCOUNTS]
 
     @property
     def orders(self) -> tuple[Order, ...]:
@@ -79,7 +108,7 @@ class DemoShop:
         self._closed = True
         for runner in self._runners:
             runner.app[CLOSING].set()
-        for runner in self._runners:
+        for runner in (*self._runners, *self._extra_runners):
             await runner.cleanup()
 
     async def __aenter__(self) -> DemoShop:
@@ -92,33 +121,66 @@ class DemoShop:
         return f"DemoShop(url={self.url!r}, provider_url={self.provider_url!r})"
 
 
+def _other_site(url: str) -> str:
+    """The same server under another name, so the browser sees another site (`localhost`
+    for 127.0.0.1), as it sees a real tracker's."""
+    return url.replace("://127.0.0.1:", "://localhost:", 1)
+
+
 async def start_demo_shop(
     host: str = "127.0.0.1",
     port: int = 0,
     provider_port: int = 0,
     faults: FaultsArg = (),
+    *,
+    basic_auth: tuple[str, str] | None = None,
+    analytics: bool = False,
+    allowlist_token: str | None = None,
 ) -> DemoShop:
     """Start the payment provider, then the shop that embeds it. Port 0 picks a free port.
 
+    ``basic_auth`` (user, password) puts the shop (not the provider) behind HTTP basic auth;
+    ``analytics`` starts an analytics origin on a free port and tags every page with it.
     Raises FaultError (before binding anything) for bad fault names, OSError if a port is taken.
     """
     fault_set = faults if isinstance(faults, FaultSet) else FaultSet(faults)
-    provider_runner, bound_provider_port = await _serve(
-        create_provider_app(fault_set), host, provider_port
-    )
-    provider_url = _url(host, bound_provider_port)
+    token = allowlist_token or new_allowlist_token()
+    log = AnalyticsLog()
+    started: list[web.AppRunner] = []
     try:
-        shop_app = create_shop_app(provider_url=provider_url, faults=fault_set)
+        analytics_url = ""
+        if analytics:
+            analytics_runner, analytics_port = await _serve(create_analytics_app(log), host, 0)
+            started.append(analytics_runner)
+            analytics_url = _other_site(_url(host, analytics_port))
+        provider_runner, bound_provider_port = await _serve(
+            create_provider_app(fault_set), host, provider_port
+        )
+        started.append(provider_runner)
+        provider_url = _url(host, bound_provider_port)
+        shop_app = create_shop_app(
+            provider_url=provider_url,
+            faults=fault_set,
+            basic_auth=basic_auth,
+            allowlist_token=token,
+            analytics_url=analytics_url,
+        )
         shop_runner, bound_port = await _serve(shop_app, host, port)
     except BaseException:
-        await provider_runner.cleanup()
+        for runner in started:
+            await runner.cleanup()
         raise
+    gates = Gates(basic_auth, (ALLOWLIST_HEADER, token), shop_app[TWO_FACTOR])
     return DemoShop(
         url=_url(host, bound_port),
         provider_url=provider_url,
         faults=fault_set,
         shop_runner=shop_runner,
         provider_runner=provider_runner,
+        gates=gates,
+        analytics=log,
+        analytics_url=analytics_url,
+        analytics_runner=started[0] if analytics else None,
     )
 
 
@@ -140,9 +202,12 @@ class DemoShopThread:
         faults: FaultsArg = (),
         *,
         start_timeout: float = 15.0,
+        basic_auth: tuple[str, str] | None = None,
+        analytics: bool = False,
     ) -> None:
         self.faults = faults if isinstance(faults, FaultSet) else FaultSet(faults)
         self._address = (host, port, provider_port)
+        self._basic_auth, self._analytics = basic_auth, analytics
         self._start_timeout = start_timeout
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -168,7 +233,16 @@ class DemoShopThread:
         self._loop = loop
         try:
             host, port, provider_port = self._address
-            shop = loop.run_until_complete(start_demo_shop(host, port, provider_port, self.faults))
+            shop = loop.run_until_complete(
+                start_demo_shop(
+                    host,
+                    port,
+                    provider_port,
+                    self.faults,
+                    basic_auth=self._basic_auth,
+                    analytics=self._analytics,
+                )
+            )
         except BaseException as error:
             self._error = error
             self._ready.set()
@@ -198,6 +272,22 @@ class DemoShopThread:
     @property
     def provider_url(self) -> str:
         return self._running().provider_url
+
+    @property
+    def gates(self) -> Gates:
+        return self._running().gates
+
+    @property
+    def accounts(self) -> AccountBook:
+        return self._running().accounts
+
+    @property
+    def analytics(self) -> AnalyticsLog:
+        return self._running().analytics
+
+    @property
+    def analytics_url(self) -> str:
+        return self._running().analytics_url
 
     @property
     def orders(self) -> tuple[Order, ...]:

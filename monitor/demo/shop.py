@@ -18,6 +18,12 @@ from urllib.parse import quote, urlencode
 import aiohttp
 from aiohttp import web
 
+from monitor.demo.accounts import (
+    AccountBook,
+    AccountRoutes,
+    TwoFactorAccount,
+    make_two_factor_account,
+)
 from monitor.demo.admin import add_admin_routes
 from monitor.demo.catalog import (
     CURRENCY,
@@ -38,6 +44,7 @@ from monitor.demo.checkout_pages import (
     processing_body,
 )
 from monitor.demo.faults import FaultKind, FaultSet
+from monitor.demo.gates import basic_auth_middleware, bot_wall_middleware, new_allowlist_token
 from monitor.demo.images import product_svg
 from monitor.demo.layout import (
     SLOW_SCRIPT_PATH,
@@ -66,6 +73,9 @@ SESSIONS = web.AppKey("sessions", SessionStore)
 ORDERS = web.AppKey("orders", OrderBook)
 PROVIDER_URL = web.AppKey("provider_url", str)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
+ANALYTICS_URL = web.AppKey("analytics_url", str)
+ACCOUNTS = web.AppKey("accounts", AccountBook)
+TWO_FACTOR = web.AppKey("two_factor", TwoFactorAccount)
 NEW_SESSION = web.RequestKey("new_session", str)
 
 
@@ -109,6 +119,7 @@ def _page(
             js_error=faults.js_error(request.path),
             slow_script=faults.slow_script_ms() is not None,
         ),
+        analytics_url=request.app[ANALYTICS_URL],
     )
     return web.Response(text=page, status=status, content_type="text/html")
 
@@ -231,7 +242,7 @@ def _checkout_page(
 
 async def checkout(request: web.Request) -> web.Response:
     session = _cart_session(request)
-    values: dict[str, str] = {}
+    values: dict[str, str] = {"email": session.customer} if session.customer else {}
     if session.details:
         d = session.details
         values = {
@@ -369,20 +380,52 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-def create_shop_app(*, provider_url: str, faults: FaultSet | None = None) -> web.Application:
-    """The shop app; ``provider_url`` is DemoPay's base URL, ``faults`` the shared fault set."""
+def _signed_in(request: web.Request) -> str | None:
+    session = _session(request)
+    return session.customer if session else None
+
+
+def _pending(request: web.Request) -> str | None:
+    session = _session(request)
+    return session.pending_customer if session else None
+
+
+def _sign_in(request: web.Request, customer: str | None, pending: str | None) -> None:
+    session = _session_or_new(request)
+    session.customer, session.pending_customer = customer, pending
+
+
+def create_shop_app(
+    *,
+    provider_url: str,
+    faults: FaultSet | None = None,
+    basic_auth: tuple[str, str] | None = None,
+    allowlist_token: str | None = None,
+    analytics_url: str = "",
+) -> web.Application:
+    """The shop app; ``provider_url`` is DemoPay's base URL, ``faults`` the shared fault set.
+
+    ``basic_auth`` (user, password) guards every path; ``allowlist_token`` is what the
+    ``bot-wall`` fault lets through (in the X-Shop-Allowlist header; a random one if None);
+    ``analytics_url`` puts an analytics tag reporting there on every page."""
 
     def soft_error(request: web.Request) -> str:
         count = _cart_count(request)
         return layout(title="Something went wrong", body=soft_error_body(), cart_count=count)
 
-    app = web.Application(middlewares=[shop_frame, fault_middleware(soft_error)])
+    gates = [basic_auth_middleware(*basic_auth)] if basic_auth else []
+    gates.append(bot_wall_middleware(allowlist_token or new_allowlist_token()))
+    app = web.Application(middlewares=[*gates, shop_frame, fault_middleware(soft_error)])
     install_fault_state(app, faults if faults is not None else FaultSet())
     app[SESSIONS] = SessionStore()
     app[ORDERS] = OrderBook()
     app[PROVIDER_URL] = provider_url.rstrip("/")
+    app[ANALYTICS_URL] = analytics_url.rstrip("/")
+    app[ACCOUNTS] = AccountBook()
+    app[TWO_FACTOR] = make_two_factor_account(app[ACCOUNTS])
     app.cleanup_ctx.append(_http_client)
     add_admin_routes(app)
+    AccountRoutes(app[ACCOUNTS], _page, _signed_in, _sign_in, _pending).add_to(app)
     router = app.router
     router.add_get("/", home)
     router.add_get("/product/{slug}", product)

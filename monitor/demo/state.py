@@ -102,6 +102,8 @@ class Session:
     payment_reference: str | None = None
     # Shown once on the payment page after a payment the shop could not confirm.
     payment_notice: str | None = None
+    customer: str | None = None  # the signed-in account's e-mail
+    pending_customer: str | None = None  # signed in with a password, the second factor to come
 
 
 class SessionStore:
