@@ -1,4 +1,4 @@
-"""Shared fixtures: one real Chromium per session, a fresh context per test."""
+"""Shared fixtures: one real Chromium per session (per xdist worker), a fresh context per test."""
 
 from __future__ import annotations
 
