@@ -1,4 +1,4 @@
-"""Shared fixtures: one real Chromium per session, a fresh context per test."""
+"""Shared fixtures: one real Chromium per session (per xdist worker), a fresh context per test."""
 
 from __future__ import annotations
 
@@ -23,6 +23,36 @@ T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 
 pytest_plugins = ["shop_fixtures", "serve_fixtures"]
+
+# The suite runs on pytest-xdist (pyproject: `-n auto --dist loadgroup`). Tests that bound a
+# duration from above (a step "< 4 s", a first byte "< 2.5 s") carry this mark: they run one
+# after another on one worker, last (see below), so no two of them share the CPU.
+TIMED = pytest.mark.xdist_group("timed")
+# Fixtures that start real services: a test using one takes tens of seconds.
+STARTS_SERVICES = frozenset({"serve_process", "prometheus", "alertmanager"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first, so no worker starts one while the others are done; the timed
+    ones last, when the fewest other tests share the CPU. Otherwise in the order collected."""
+
+    def order(item: pytest.Item) -> int:
+        group = item.get_closest_marker("xdist_group")
+        if group is not None and group.args == TIMED.args:
+            return 2
+        return 0 if STARTS_SERVICES & set(getattr(item, "fixturenames", ())) else 1
+
+    items.sort(key=order)
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto`: two workers per core, at most 8 (PYTEST_XDIST_AUTO_NUM_WORKERS still rules).
+    The suite mostly waits (for a step's timeout, a scrape, a journey's next run), so one
+    worker per core would leave the cores idle."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # xdist's own hook reads it
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(8, 2 * (cores or 1))
 
 
 # Module scope, not session: sync Playwright keeps an event loop running on the main thread
@@ -69,6 +99,14 @@ class JourneyRunner:
     def run(self, journey: Journey, attempt: int | None = None, **options: Any) -> RunResult:
         options.setdefault("artifacts_dir", self.artifacts)
         return self._call(Runner(self.browser, self.devices, **options).run(journey, attempt))
+
+    def run_once(self, journey: Journey, **options: Any) -> RunResult:
+        """A run that is played once, for tests about what a run found (its kind, reason,
+        step, numbers). `run` plays a failed run a second time to record its trace, as the
+        product does by default; the first run's result stands either way, and the re-play
+        doubles the wait of every failure that ends in a timeout. test_runner_trace.py and
+        test_failure_leaves_screenshot_html_and_trace prove the re-play."""
+        return self.run(journey, trace="off", **options)
 
     def close(self) -> None:
         self._call(self._session.__aexit__(None, None, None))

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from conftest import TIMED
 
 from monitor.alerts import AlertState, Notifier, payload
 from monitor.config import Alerts, Target, load_config
@@ -153,6 +154,7 @@ async def test_delivery_retries_a_receiver_that_fails_twice() -> None:
     assert calls[-1]["status"] == "firing" and calls[-1]["journey"] == "checkout"
 
 
+@TIMED
 async def test_a_hanging_receiver_never_delays_journeys_and_is_counted() -> None:
     async def hang(request: web.Request) -> web.Response:
         await asyncio.sleep(30)

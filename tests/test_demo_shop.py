@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
+from conftest import TIMED
 
 from monitor.demo import (
     FAULT_SPECS,
@@ -466,6 +467,7 @@ async def timed_get(http: aiohttp.ClientSession, url: str) -> tuple[float, int, 
     return time.monotonic() - started, status, text
 
 
+@TIMED
 @pytest.mark.parametrize("route", ["/checkout", "/product/trail-runner", "/api/pay"])
 @with_shop
 async def test_slow_delays_only_its_route(

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from conftest import TIMED
 from playwright.sync_api import Browser, FrameLocator, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
@@ -332,6 +333,7 @@ def navigation_timing(page: Page) -> dict[str, float]:
     )
 
 
+@TIMED
 def test_a_slow_third_party_script_holds_up_the_load_event(
     shop: DemoShopThread, page: Page
 ) -> None:

@@ -79,7 +79,7 @@ def step(result: RunResult, name: str) -> Any:
 def test_a_banner_in_the_way_fails_the_journey_without_dismiss(
     journey_runner: JourneyRunner, consent_shop: dict[str, Any]
 ) -> None:
-    result = journey_runner.run(journey(consent_shop["url"]))
+    result = journey_runner.run_once(journey(consent_shop["url"]))
     assert not result.passed
     assert result.failure is not None
     assert result.failure.kind == "element_unusable"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import JourneyRunner, load_journey
+from conftest import TIMED, JourneyRunner, load_journey
 
 from monitor.content import evaluate, money
 from monitor.demo import DemoShopThread
@@ -30,7 +30,7 @@ def test_a_device_matrix_runs_once_per_device_and_catches_the_phone_only_fault(
     journeys = load_journeys([file], env={"SHOP_URL": shop.url})
     shop.set_faults(["pay-button=offscreen-mobile"])
 
-    results = {j.device: journey_runner.run(j) for j in journeys}
+    results = {j.device: journey_runner.run_once(j) for j in journeys}
 
     assert [j.name for j in journeys] == [
         "demo-guest-checkout--desktop-chrome",
@@ -45,6 +45,7 @@ def test_a_device_matrix_runs_once_per_device_and_catches_the_phone_only_fault(
     assert phone.device == "iPhone 13"
 
 
+@TIMED
 def test_a_slow_4g_network_makes_page_loads_measurably_slower(
     journey_runner: JourneyRunner, shop: DemoShopThread
 ) -> None:
@@ -66,7 +67,7 @@ def test_missing_size_chart_and_broken_image_are_reported_by_name(
 ) -> None:
     shop.set_faults(["no-size-chart", "broken-images"])
 
-    result = journey_runner.run(load_journey(INFO, {"SHOP_URL": shop.url}, timeout=2.0))
+    result = journey_runner.run_once(load_journey(INFO, {"SHOP_URL": shop.url}, timeout=2.0))
 
     assert result.failure is not None
     assert result.failure.kind is FailureKind.ASSERTION_FAILED
@@ -98,7 +99,7 @@ def test_a_cart_total_that_does_not_match_the_product_price_is_a_data_mismatch(
 ) -> None:
     shop.set_faults(["price-mismatch"])
 
-    result = journey_runner.run(load_journey(GUEST, {"SHOP_URL": shop.url}, timeout=2.0))
+    result = journey_runner.run_once(load_journey(GUEST, {"SHOP_URL": shop.url}, timeout=2.0))
 
     assert result.failure is not None
     assert (result.failure.kind, result.failure.step) == (FailureKind.DATA_MISMATCH, "cart total")
@@ -122,7 +123,7 @@ def test_a_formula_over_remembered_numbers(
 
     healthy = journey_runner.run(journey)
     shop.set_faults(["price-mismatch"])
-    broken = journey_runner.run(journey)
+    broken = journey_runner.run_once(journey)
 
     assert healthy.passed, healthy.failure
     assert broken.failure is not None and broken.failure.kind is FailureKind.DATA_MISMATCH
@@ -142,7 +143,7 @@ def test_stop_before_payment_checks_the_pay_button_and_places_no_order(
     assert result.steps[-1].name == "pay" and result.steps[-1].action == "check usable"
     assert len(shop.orders) == orders
     shop.set_faults(["pay-button=disabled"])
-    blocked = journey_runner.run(journey)
+    blocked = journey_runner.run_once(journey)
     assert (blocked.failure_kind, blocked.failure.step if blocked.failure else None) == (
         FailureKind.ELEMENT_UNUSABLE,
         "pay",

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import JourneyRunner
+from conftest import TIMED, JourneyRunner
 from serve_fixtures import free_port, self_signed_cert, serve_bytes
 
 from monitor.journey import Journey
@@ -75,13 +75,15 @@ def kind_and_reason(result: RunResult) -> tuple[FailureKind | None, str]:
 
 @pytest.mark.usefixtures("healthy_after")
 def test_connection_refused(journey_runner: JourneyRunner) -> None:
-    kind, reason = kind_and_reason(journey_runner.run(journey(f"http://127.0.0.1:{free_port()}")))
+    kind, reason = kind_and_reason(
+        journey_runner.run_once(journey(f"http://127.0.0.1:{free_port()}"))
+    )
     assert kind is FailureKind.SITE_UNREACHABLE and "ERR_CONNECTION_REFUSED" in reason
 
 
 @pytest.mark.usefixtures("healthy_after")
 def test_unresolvable_host(journey_runner: JourneyRunner) -> None:
-    kind, reason = kind_and_reason(journey_runner.run(journey("http://shop.invalid")))
+    kind, reason = kind_and_reason(journey_runner.run_once(journey("http://shop.invalid")))
     assert kind is FailureKind.SITE_UNREACHABLE and "ERR_NAME_NOT_RESOLVED" in reason
 
 
@@ -111,7 +113,7 @@ def self_signed_site(tmp_path: Path) -> Iterator[str]:
 
 @pytest.mark.usefixtures("healthy_after")
 def test_tls_certificate_error(journey_runner: JourneyRunner, self_signed_site: str) -> None:
-    kind, reason = kind_and_reason(journey_runner.run(journey(self_signed_site)))
+    kind, reason = kind_and_reason(journey_runner.run_once(journey(self_signed_site)))
     assert kind is FailureKind.SITE_UNREACHABLE and "ERR_CERT" in reason
 
 
@@ -127,7 +129,7 @@ def _never_finishes(h: BaseHTTPRequestHandler) -> None:
 @pytest.mark.usefixtures("healthy_after")
 def test_a_response_that_never_finishes_is_a_timeout(journey_runner: JourneyRunner) -> None:
     with raw_site(_never_finishes) as url:
-        kind, reason = kind_and_reason(journey_runner.run(journey(url)))
+        kind, reason = kind_and_reason(journey_runner.run_once(journey(url)))
         assert kind is FailureKind.TIMEOUT and "did not load within 3s" in reason
 
 
@@ -141,7 +143,7 @@ def _redirect_loop(h: BaseHTTPRequestHandler) -> None:
 @pytest.mark.usefixtures("healthy_after")
 def test_redirect_loop_is_an_error_page(journey_runner: JourneyRunner) -> None:
     with raw_site(_redirect_loop) as url:
-        kind, reason = kind_and_reason(journey_runner.run(journey(url)))
+        kind, reason = kind_and_reason(journey_runner.run_once(journey(url)))
         assert kind is FailureKind.ERROR_PAGE and "redirects in a loop" in reason
 
 
@@ -157,7 +159,7 @@ def _reset(h: BaseHTTPRequestHandler) -> None:
 @pytest.mark.usefixtures("healthy_after")
 def test_connection_reset_mid_response(journey_runner: JourneyRunner) -> None:
     with raw_site(_reset) as url:
-        kind, reason = kind_and_reason(journey_runner.run(journey(url)))
+        kind, reason = kind_and_reason(journey_runner.run_once(journey(url)))
         assert kind in (FailureKind.SITE_UNREACHABLE, FailureKind.ERROR_PAGE), reason
         assert "net::ERR_" in reason
 
@@ -223,6 +225,7 @@ def _slow_first_byte(h: BaseHTTPRequestHandler) -> None:
     h.wfile.write(HOME)
 
 
+@TIMED
 @pytest.mark.usefixtures("healthy_after")
 def test_slow_first_byte_is_measured_as_ttfb(journey_runner: JourneyRunner) -> None:
     with raw_site(_slow_first_byte) as url:

@@ -57,7 +57,7 @@ def test_an_unusable_button_within_a_card_is_named_with_its_card(
     journey_runner: JourneyRunner,
 ) -> None:
     with serve_bytes({"/": GRID}) as url:
-        result = journey_runner.run(
+        result = journey_runner.run_once(
             grid_journey(url, {"selector": ".card", "has_text": "City Walker"})
         )
     assert result.failure is not None
@@ -123,7 +123,7 @@ def test_a_single_page_apps_failing_api_call_is_named_as_the_cause(
             ],
             timeout="2s",
         )
-        result = journey_runner.run(journey)
+        result = journey_runner.run_once(journey)
     if status == 200:
         assert result.passed, result.failure
         return
