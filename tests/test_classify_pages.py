@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import JourneyRunner, quick_journey
+from conftest import TIMED, JourneyRunner, quick_journey
 from local_site import Answer, Request, json_answer, local_site, redirect
 
 from monitor.result import FailureKind, RunResult
@@ -112,6 +112,7 @@ def test_error_text_inside_a_frame_is_an_error_page(journey_runner: JourneyRunne
     assert "Something went wrong" in reason
 
 
+@TIMED
 def test_an_error_banner_a_second_after_load_is_an_error_page_seen_early(
     journey_runner: JourneyRunner,
 ) -> None:
@@ -351,6 +352,7 @@ def test_a_price_that_differs_is_a_data_mismatch(journey_runner: JourneyRunner) 
     assert kind is FailureKind.DATA_MISMATCH and "€89.00" in reason and "€79.00" in reason
 
 
+@TIMED
 def test_a_click_whose_page_never_answers_is_a_timeout_naming_the_page(
     journey_runner: JourneyRunner,
 ) -> None:
