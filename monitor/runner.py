@@ -328,8 +328,11 @@ class _Play:
             if self.unanswered is not None and problem.kind == "timeout":
                 url = self.unanswered[0]
                 problem = Problem("timeout", f"the page {url} did not answer within {timeout:g}s")
+        took = round(self.clock() - began, 4)
         if problem is None or problem.kind != "monitor":
-            self._look_later(context.page, deadline, index, context.typed, problem is not None)
+            # After a failed step there is nothing left to wait for: the page is read as it is.
+            settle_by = deadline if problem is None else self.clock()
+            self._look_later(context.page, settle_by, index, context.typed, problem is not None)
         if problem is not None:
             if problem.kind == "monitor":  # no look at the page: mask rather than leak
                 self.secret_list += [t.value for t in context.typed]
@@ -344,7 +347,7 @@ class _Play:
             index,
             name,
             step.ACTION,
-            round(self.clock() - began, 4),
+            took,
             problem is None,
             clicks,
             mask(problem.message, self.secrets) if problem else None,
@@ -717,9 +720,13 @@ class _Play:
         if folder is None or page.is_closed():
             return
         masks = [*self.masked_fields, page.locator(SENSITIVE_FIELDS)]
+        # A document cut off mid-way may never paint: don't wait long for a picture of it.
+        cut_off = self.recorder is not None and self.recorder.last_document_error is not None
         with suppress(PlaywrightError):
             shot = folder.file("failure.png")
-            await page.screenshot(path=shot, mask=masks, timeout=10_000, animations="disabled")
+            await page.screenshot(
+                path=shot, mask=masks, timeout=2_000 if cut_off else 10_000, animations="disabled"
+            )
             self.artifacts["screenshot"] = str(shot)
         with suppress(PlaywrightError):
             html = folder.file("page.html")

@@ -13,12 +13,13 @@ import asyncio
 import fnmatch
 import re
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import FrameLocator, Locator, Page
+from playwright.async_api import FrameLocator, Locator, Page, Request
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from monitor.artifacts import RunFolder
@@ -252,13 +253,52 @@ async def _goto(ctx: StepContext) -> None:
         if not re.match(r"^https?://", step.goto)
         else step.goto
     )
+    page = ctx.page
+    going = asyncio.ensure_future(page.goto(url, wait_until="domcontentloaded", timeout=ctx.ms()))
+    # A page cut off after it began to arrive (a reset connection) never gets to
+    # DOMContentLoaded: its failure ends the step, not the timeout.
+    cut_off = asyncio.ensure_future(
+        page.wait_for_event("requestfailed", predicate=_cuts_off(page), timeout=ctx.ms())
+    )
     try:
-        await ctx.page.goto(url, wait_until="domcontentloaded", timeout=ctx.ms())
+        await asyncio.wait({going, cut_off}, return_when=asyncio.FIRST_COMPLETED)
+        if not going.done():
+            request = cut_off.result()
+            error = request.failure or "failed"
+            going.cancel()
+            raise StepFailed(
+                Problem(
+                    "navigation",
+                    f"{_short_url(request.url)} could not be loaded: {error}",
+                    net_error=error,
+                )
+            )
+        going.result()
     except PlaywrightTimeout as exc:
         raise StepFailed(
             Problem("timeout", f"{step.goto} did not load within {ctx.seconds():g}s")
         ) from exc
+    finally:
+        for pending in (going, cut_off):
+            if not pending.done():
+                pending.cancel()
+            with suppress(asyncio.CancelledError, PlaywrightError):
+                await pending
     ctx.actions += 1
+
+
+def _cuts_off(page: Page) -> Callable[[Request], bool]:
+    """Whether a failed request is the page's own document failing (not one it replaced)."""
+
+    def top_document_failed(request: Request) -> bool:
+        failure = request.failure or ""
+        return (
+            request.is_navigation_request()
+            and request.frame == page.main_frame
+            and "ERR_ABORTED" not in failure
+        )
+
+    return top_document_failed
 
 
 async def _click(ctx: StepContext) -> None:

@@ -156,12 +156,18 @@ def _reset(h: BaseHTTPRequestHandler) -> None:
     h.connection.close()
 
 
+@TIMED
 @pytest.mark.usefixtures("healthy_after")
 def test_connection_reset_mid_response(journey_runner: JourneyRunner) -> None:
+    """The page is cut off once it began to arrive: the step ends then, not at its timeout,
+    and the run does not wait for a picture of a page that never paints."""
     with raw_site(_reset) as url:
-        kind, reason = kind_and_reason(journey_runner.run_once(journey(url)))
+        result = journey_runner.run_once(journey(url, timeout=6.0))
+        kind, reason = kind_and_reason(result)
         assert kind in (FailureKind.SITE_UNREACHABLE, FailureKind.ERROR_PAGE), reason
         assert "net::ERR_" in reason
+        assert result.steps[0].duration_seconds < 3.0, "ended by the reset, not the 6 s timeout"
+        assert result.duration_seconds < 8.0
 
 
 @pytest.mark.usefixtures("healthy_after")
