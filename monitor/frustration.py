@@ -148,7 +148,7 @@ FEEL_SCRIPT = """
     }
   };
   let looking = null;
-  const lookLater = () => { if (!looking) looking = setTimeout(look, 250); };
+  const lookLater = () => { if (!looking) looking = setTimeout(look, 50); };
   addEventListener('invalid', (event) => {
     const el = event.target;
     show('invalid', describe(el) + (el.validationMessage ? ': ' + el.validationMessage : ''));
@@ -156,6 +156,7 @@ FEEL_SCRIPT = """
   addEventListener('change', lookLater, true);
   addEventListener('focusout', lookLater, true);
   addEventListener('DOMContentLoaded', look);
+  addEventListener('pagehide', look);  // what was shown until the shopper left
 })();
 """
 

@@ -38,6 +38,7 @@ from monitor.demo.checkout_pages import (
     processing_body,
 )
 from monitor.demo.faults import FaultKind, FaultSet
+from monitor.demo.feel_faults import shop_fault_script
 from monitor.demo.images import product_svg
 from monitor.demo.layout import (
     SLOW_SCRIPT_PATH,
@@ -108,6 +109,7 @@ def _page(
         faults=PageFaults(
             js_error=faults.js_error(request.path),
             slow_script=faults.slow_script_ms() is not None,
+            extra_script=shop_fault_script(faults, request.path),
         ),
     )
     return web.Response(text=page, status=status, content_type="text/html")
