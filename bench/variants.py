@@ -22,10 +22,13 @@ import playwright.async_api._generated as playwright_api
 from playwright.async_api import Browser, Frame, Locator, Page
 
 import monitor.classify
+import monitor.observers
 import monitor.probes
 import monitor.runner
 import monitor.steps
+from monitor.accessibility import AccessibilityCheck
 from monitor.journey import Target
+from monitor.observers import RunContext
 from monitor.runner import Runner, TraceMode
 
 
@@ -68,7 +71,19 @@ def _first_match(root: Page | Frame, target: Target, frames: tuple[str, ...] = (
     return found.nth(target.nth) if target.nth is not None else found.first
 
 
+def _no_feel() -> tuple[Any, ...]:
+    from monitor.broken_images import BrokenImages
+
+    return (BrokenImages.for_run,)
+
+
+def _checked(cls: type[AccessibilityCheck], run: RunContext) -> AccessibilityCheck:
+    return cls(run.journey, "wcag2aa", run.secrets)
+
+
 NO_LOOK = Patch(monitor.runner._Play, "_look_after_step", _no_look)
+NO_FEEL = Patch(monitor.observers, "factories", _no_feel)
+ACCESSIBILITY = Patch(AccessibilityCheck, "for_run", classmethod(_checked))
 NO_INIT_SCRIPT = Patch(monitor.runner, "INIT_SCRIPT", "/* no probes */")
 NO_WATCHER = Patch(monitor.runner, "_watch_for", _never)
 NO_LISTENERS = Patch(monitor.probes.Recorder, "attach", _no_attach)
@@ -122,6 +137,12 @@ VARIANTS = (
         "no probes", "init script and the look after each step", patches=(NO_LOOK, NO_INIT_SCRIPT)
     ),
     Variant("no watcher", "the look for error/declined text every 0.5s", patches=(NO_WATCHER,)),
+    Variant("no feel", "frustration signals and experience score", patches=(NO_FEEL,)),
+    Variant(
+        "accessibility on",
+        "(adds) axe-core, wcag2aa, on each new document and its frames",
+        patches=(ACCESSIBILITY,),
+    ),
     Variant("no listeners", "request/response/console listeners", patches=(NO_LISTENERS,)),
     Variant("no visible filter", "visible-only locators", patches=(NO_VISIBLE_FILTER,)),
     Variant(

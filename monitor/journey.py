@@ -762,6 +762,15 @@ class Viewport(Model):
     height: int = Field(gt=0, le=10000)
 
 
+class AccessibilityBudget(Model):
+    """Most accessibility violations (axe-core rules broken, per page) of each impact."""
+
+    critical: int | None = Field(None, ge=0)
+    serious: int | None = Field(None, ge=0)
+    moderate: int | None = Field(None, ge=0)
+    minor: int | None = Field(None, ge=0)
+
+
 class Budgets(Model):
     """Limits a working checkout must stay within; breaking one is `budget_exceeded`."""
 
@@ -769,6 +778,14 @@ class Budgets(Model):
     journey_seconds: Duration | None = Field(None, description="the whole journey")
     page_load_seconds: Duration | None = Field(None, description="any one page load")
     step_seconds: Duration | None = Field(None, description="any one step")
+    experience_score: int | None = Field(
+        None, ge=0, le=100, description="least experience score (0-100) of a run"
+    )
+    accessibility: AccessibilityBudget | None = Field(
+        None,
+        description="most violations of each impact, e.g. {critical: 0, serious: 0}; needs "
+        "the journey's `accessibility`",
+    )
 
 
 class HttpCredentials(Model):
@@ -825,6 +842,9 @@ class Journey(Model):
     )
     stop_before: Literal["payment"] | None = Field(
         None, description="walk up to the payment step, check it is usable, place no order"
+    )
+    accessibility: Literal["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"] | None = Field(
+        None, description="check each page reached with axe-core against this WCAG level"
     )
     dismiss: list[Target] = Field(
         default_factory=list,
@@ -985,6 +1005,16 @@ class Journey(Model):
                     {"tz": timezone},
                 ) from None
         return timezone
+
+    @model_validator(mode="after")
+    def _accessibility_budget_needs_a_check(self) -> Journey:
+        if self.budgets.accessibility is not None and self.accessibility is None:
+            raise PydanticCustomError(
+                "accessibility",
+                "budgets.accessibility needs the pages checked: add `accessibility: wcag2aa` "
+                "(or wcag2a, wcag21aa, wcag22aa) to the journey",
+            )
+        return self
 
     @model_validator(mode="after")
     def _from_context(self, info: ValidationInfo) -> Journey:

@@ -25,15 +25,17 @@ the shop sent; step names pass through `label_text`, which drops any scheme://ho
 
 Series per journey (no `_created` series, see `monitor.exposition`):
 
-- from `set_journeys`, before any run: 28 counter series at 0 (runs 2, failures 11, payment
-  failures 3, HTTP errors 6, failed requests 3, console errors 2, retries 1), 2 gauges
+- from `set_journeys`, before any run: 33 counter series at 0 (runs 2, failures 11, payment
+  failures 3, HTTP errors 6, failed requests 3, console errors 2, retries 1, frustration
+  signals 5), 2 gauges
   (interval, consecutive failures), plus a limit gauge and an exceeded counter per budget set;
-- after runs: 4 gauges (success, last run, clicks, pages), 14 journey duration histogram
+- after runs: 5 gauges (success, last run, clicks, pages, experience score; 4 more for
+  accessibility by impact when the journey asks for it), 14 journey duration histogram
   series, 36 page-load histogram series (3 phases x 12, over all the journey's pages), 1 last
   failure info while failing; 9 per step that passed (step duration histogram); per step that
   loaded a page, 3 last-run gauges (one per phase) and up to 3 web-vital gauges.
 
-A 15-step journey with 3 budgets and 5 page loads: 36 + 54 + 15 x 9 + 5 x 6 = 255 series (256
+A 15-step journey with 3 budgets and 5 page loads: 41 + 55 + 15 x 9 + 5 x 6 = 261 series (262
 while failing; it was 444 while page-load histograms were per step). The step
 histogram lets a dashboard say which step got slow; a page's phases as last-run gauges say
 which page, the way blackbox_exporter's `probe_http_duration_seconds{phase}` does.
@@ -52,12 +54,20 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 import monitor
 from monitor.exposition import CONTENT_TYPE, Buckets, Families, Family, Kind, Number, exposition
 from monitor.journey import Journey
-from monitor.result import Failure, FailureKind, PageLoad, ResourceClass, RunResult
+from monitor.result import (
+    IMPACTS,
+    SIGNALS,
+    Failure,
+    FailureKind,
+    PageLoad,
+    ResourceClass,
+    RunResult,
+)
 
 log = logging.getLogger("checkout_monitor")
 
 JOURNEY_LABELS = ("journey", "site", "device", "location")
-BUDGETS = ("clicks", "journey_seconds", "page_load_seconds", "step_seconds")
+BUDGETS = ("clicks", "journey_seconds", "page_load_seconds", "step_seconds", "experience_score")
 PHASES = ("ttfb", "dom_content_loaded", "load")
 HTTP_CLASSES = ("4xx", "5xx")
 CONSOLE_SOURCES = ("console", "page")
@@ -149,6 +159,18 @@ HELP = {
         "Runs where paying failed: card declined, payment error, or paid without an order "
         "confirmation."
     ),
+    "checkout_journey_experience_score": (
+        "How buying felt in the last run, 0-100: web vitals, waits and frustration signals "
+        "(the README has the formula)."
+    ),
+    "checkout_frustration_signals_total": (
+        "Moments a shopper would have been frustrated, by signal: dead_click, error_click, "
+        "long_wait, layout_shift_before_click, error_shown."
+    ),
+    "checkout_accessibility_violations": (
+        "Accessibility rules (axe-core) the last run's pages broke, by impact: critical, "
+        "serious, moderate, minor."
+    ),
     "checkout_journey_retries_total": (
         "Extra attempts runs of the journey needed before their result counted."
     ),
@@ -196,7 +218,8 @@ class _Shape:
     @classmethod
     def of(cls, journey: Journey) -> _Shape:
         steps = frozenset({"", *(label_text(step.label()) for step in journey.steps)})
-        budgets = frozenset(b for b in BUDGETS if getattr(journey.budgets, b) is not None)
+        named = (*BUDGETS, "accessibility")
+        budgets = frozenset(b for b in named if getattr(journey.budgets, b) is not None)
         return cls(_site(journey), label_text(journey.device), steps, budgets)
 
 
@@ -276,6 +299,9 @@ class CheckoutMetrics:
         self._console_errors = number("counter", "checkout_console_errors_total", "source")
         self._payment_failures = number("counter", "checkout_payment_failures_total", "kind")
         self._retries = number("counter", "checkout_journey_retries_total")
+        self._experience = number("gauge", "checkout_journey_experience_score")
+        self._signals = number("counter", "checkout_frustration_signals_total", "signal")
+        self._violations = number("gauge", "checkout_accessibility_violations", "impact")
         registry.register(Families(families))
 
         # The monitor's own health: instance-wide, no journey labels.
@@ -333,6 +359,8 @@ class CheckoutMetrics:
         for source in CONSOLE_SOURCES:
             self._child(self._console_errors, base, source)
         self._child(self._retries, base)
+        for signal in SIGNALS:
+            self._child(self._signals, base, signal)
         self._child(self._interval, base).set(journey.every)
         self._child(self._streak, base)
         for budget in BUDGETS:
@@ -340,6 +368,8 @@ class CheckoutMetrics:
             if limit is not None:
                 self._child(self._budget, base, budget=budget).set(limit)
                 self._child(self._budget_exceeded, base, budget=budget)
+        if journey.budgets.accessibility is not None:
+            self._child(self._budget_exceeded, base, budget="accessibility")
 
     def _drop_stale(self) -> None:
         loaded = self._loaded or {}
@@ -395,6 +425,19 @@ class CheckoutMetrics:
         for load in result.page_loads:
             self._page_loaded(base, load)
         self._requests(base, result)
+        self._felt(base, result)
+
+    def _felt(self, base: _Base, result: RunResult) -> None:
+        """What the shopper felt: score, frustration signals, accessibility by impact."""
+        if result.experience_score is not None:
+            self._child(self._experience, base).set(result.experience_score)
+        for felt in result.frustration:
+            if felt.signal in SIGNALS:
+                self._child(self._signals, base, felt.signal).inc()
+        if result.accessibility is not None:
+            for impact in IMPACTS:
+                count = result.accessibility.count(impact)
+                self._child(self._violations, base, impact).set(count)
 
     def _failed(self, base: _Base, failure: Failure | None, keep_info: bool = False) -> None:
         """Count a failure and point last_failure_info at it (unless keep_info); a pass

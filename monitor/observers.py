@@ -7,7 +7,9 @@ An observer watches one run. The runner calls it three times, and nothing else:
   the page, awaited before a step that may leave it — with what that look read;
 - `finish(result, page)` once at the end: it returns the RunResult with its part filled in.
 
-It never decides whether the run passed and never fails it: an observer that breaks is logged
+It never decides whether the run passed, except by a budget on what it alone measures (a run
+that worked but scored below its `experience_score` budget is `budget_exceeded`, through
+`result.over_budget`); it never fails a run otherwise: an observer that breaks is logged
 and leaves its part empty (a monitor fault must not be blamed on the shop). Adding a
 measurement adds a module with a factory and one line in `FACTORIES`; the runner does not
 change. (Modelled on client_python's collectors in a registry.)
@@ -70,9 +72,11 @@ Factory = Callable[[RunContext], "Observer | None"]
 
 def factories() -> tuple[Factory, ...]:
     """Every measurement, in the order they see each step and fill in the result."""
+    from monitor.accessibility import AccessibilityCheck
     from monitor.broken_images import BrokenImages
+    from monitor.frustration import Frustration
 
-    return (BrokenImages.for_run,)
+    return (BrokenImages.for_run, Frustration.for_run, AccessibilityCheck.for_run)
 
 
 @dataclass

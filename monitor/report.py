@@ -40,6 +40,7 @@ def summary_table(results: Sequence[RunResult]) -> Table:
         ("duration", "right"),
         ("clicks", "right"),
         ("slowest page load", "right"),
+        ("experience", "right"),
     ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for r in results:
@@ -53,9 +54,25 @@ def summary_table(results: Sequence[RunResult]) -> Table:
             _seconds(r.duration_seconds),
             str(r.clicks),
             f"{_seconds(slowest.load_seconds)} {urlsplit(slowest.url).path}" if slowest else "-",
+            felt(r),
             end_section=False,
         )
     return table
+
+
+def felt(result: RunResult) -> str:
+    """The experience score, its signals and accessibility violations in a few words:
+    "72 (2 dead_click, 1 long_wait; 3 a11y)"."""
+    if result.experience_score is None:
+        return "-"
+    counts: dict[str, int] = {}
+    for signal in result.frustration:
+        counts[signal.signal] = counts.get(signal.signal, 0) + 1
+    notes = ", ".join(f"{n} {name}" for name, n in counts.items())
+    a11y = result.accessibility
+    if a11y is not None and a11y.violations:
+        notes += f"{'; ' if notes else ''}{len(a11y.violations)} a11y"
+    return f"{result.experience_score}" + (f" ({notes})" if notes else "")
 
 
 def reasons(results: Sequence[RunResult]) -> list[str]:

@@ -11,7 +11,8 @@ The runner produces a RunResult; metrics, reports, history and alerts only read 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
@@ -123,6 +124,46 @@ class BudgetBreach:
         return self.detail
 
 
+# What the shopper felt: frustration signals, each a fixed name (bounded metric labels).
+SIGNALS = ("dead_click", "error_click", "long_wait", "layout_shift_before_click", "error_shown")
+IMPACTS = ("critical", "serious", "moderate", "minor")  # axe-core's impact levels
+
+
+@dataclass(frozen=True)
+class FrustrationSignal:
+    """A moment the shopper would have been frustrated: which (one of SIGNALS), at which step,
+    and the evidence in words ("nothing happened for 1s after clicking button 'Apply'")."""
+
+    signal: str
+    step: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class AccessibilityViolation:
+    """One axe-core rule a page broke: rule id, impact, the step that reached the page, the
+    page (no query) and up to 5 of the elements (CSS selectors)."""
+
+    rule: str
+    impact: str  # one of IMPACTS
+    step: str
+    url: str
+    help: str
+    elements: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Accessibility:
+    """The accessibility check of a run: the standard, pages checked, what they broke."""
+
+    standard: str  # wcag2a, wcag2aa, wcag21aa, wcag22aa
+    pages_checked: int
+    violations: tuple[AccessibilityViolation, ...] = ()
+
+    def count(self, impact: str) -> int:
+        return sum(1 for v in self.violations if v.impact == impact)
+
+
 @dataclass(frozen=True)
 class RunResult:
     """Everything one run of one journey observed."""
@@ -153,6 +194,9 @@ class RunResult:
     attempt: int = 1
     dismissed: dict[str, int] = field(default_factory=dict)  # `dismiss` target -> times clicked
     blocked: dict[str, int] = field(default_factory=dict)  # `block` pattern -> requests aborted
+    frustration: tuple[FrustrationSignal, ...] = ()
+    experience_score: int | None = None  # 0-100, see experience.py; None: not scored
+    accessibility: Accessibility | None = None  # None: the journey did not ask
 
     @property
     def failure_kind(self) -> FailureKind | None:
@@ -170,6 +214,24 @@ class RunResult:
         data["failed_step"] = self.failure.step if self.failure else None
         data["reason"] = self.failure.reason if self.failure else None
         return data
+
+
+def over_budget(result: RunResult, breaches: Sequence[BudgetBreach]) -> RunResult:
+    """A run judged against budgets only known at its end (experience score, accessibility):
+    a run that worked becomes `budget_exceeded`; one that failed otherwise stays as it is.
+
+    >>> ok = RunResult(journey="j", site="s", device="d", started_at=0, duration_seconds=1,
+    ...                passed=True)
+    >>> over_budget(ok, [BudgetBreach("experience_score", "score 70 < 90")]).failure.reason
+    'over budget: score 70 < 90'
+    """
+    kind = result.failure_kind
+    if not breaches or not (result.passed or kind is FailureKind.BUDGET_EXCEEDED):
+        return result
+    broken = (*result.budgets_exceeded, *breaches)
+    reason = "over budget: " + "; ".join(b.detail for b in broken)
+    failure = Failure(FailureKind.BUDGET_EXCEEDED, None, None, reason)
+    return replace(result, passed=False, failure=failure, budgets_exceeded=broken)
 
 
 def public_url(url: str) -> str:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
 from monitor.history import JourneyStatus
+from monitor.report import felt
 from monitor.result import RunResult
 
 ArtifactUrl = Callable[[str], str | None]
@@ -172,6 +173,18 @@ def _problem(status: JourneyStatus, now: float) -> str:
     )
 
 
+def _felt_rows(last: RunResult, least: int | None) -> list[tuple[str, str]]:
+    """How buying felt: score (and budget), the first frustration signals, accessibility."""
+    if last.experience_score is None:
+        return []
+    budget = f" (budget {least})" if least is not None else ""
+    rows = [("Experience", f"{_e(felt(last))}{budget}")]
+    for signal in last.frustration[:3]:
+        said = f"{signal.signal} at '{signal.step}': {signal.detail}"
+        rows.append(("Frustration", f'<span class="reason">{_e(_clip(said, 160))}</span>'))
+    return rows
+
+
 def _facts(status: JourneyStatus, now: float) -> str:
     last, budgets = status.last, status.journey.budgets
     rows: list[tuple[str, str]] = []
@@ -194,6 +207,7 @@ def _facts(status: JourneyStatus, now: float) -> str:
             rows.append(("Slowest page load", f"{_secs(slowest.load_seconds)}{where}"))
         rows.append(("HTTP errors", _count(len(last.http_errors))))
         rows.append(("Console errors", _count(len(last.console_errors))))
+        rows += _felt_rows(last, budgets.experience_score)
     cells = "".join(f"<div><dt>{name}</dt><dd>{value}</dd></div>" for name, value in rows)
     return f'<dl class="facts">{cells}</dl>'
 

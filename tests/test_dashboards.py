@@ -304,6 +304,8 @@ def slow_button_journey(tmp_path: Path) -> Iterator[Path]:
         path.parent.mkdir(exist_ok=True)
         path.write_text(
             f"name: slow-button\nbase_url: {url}\nevery: 2s\nretries: 0\ntimeout: 4s\n"
+            # Opt-in measurements, so their panels have something to draw.
+            "accessibility: wcag2aa\nbudgets: {experience_score: 50}\n"
             "steps:\n  - goto: /\n    name: home\n"
             "  - click: {role: button, name: Show delivery options}\n"
             "  - expect: {text: Pickup point}\n"

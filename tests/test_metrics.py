@@ -18,10 +18,13 @@ from monitor.metrics import (
     label_text,
 )
 from monitor.result import (
+    Accessibility,
+    AccessibilityViolation,
     BudgetBreach,
     ConsoleError,
     Failure,
     FailureKind,
+    FrustrationSignal,
     HttpError,
     PageLoad,
     RequestFailure,
@@ -213,7 +216,45 @@ def test_budgets_are_exposed_and_each_broken_budget_counted_once_per_run(
 
 
 def test_budget_names_are_the_journey_budgets() -> None:
-    assert tuple(Budgets.model_fields) == BUDGETS
+    # accessibility is counts by impact: it has an exceeded counter, no single limit
+    assert tuple(Budgets.model_fields) == (*BUDGETS, "accessibility")
+
+
+def test_what_the_shopper_felt_is_a_score_signals_by_name_and_violations_by_impact(
+    registry: CollectorRegistry,
+) -> None:
+    journey = make_journey(
+        accessibility="wcag2aa",
+        budgets={"experience_score": 80, "accessibility": {"critical": 0}},
+    )
+    metrics = CheckoutMetrics(registry)
+    metrics.set_journeys([journey])
+    signal = "checkout_frustration_signals_total"
+    assert value(registry, signal, journey, signal="dead_click") == 0
+    assert value(registry, "checkout_budget_exceeded_total", journey, budget="accessibility") == 0
+    assert value(registry, "checkout_journey_budget", journey, budget="experience_score") == 80
+    felt = (
+        FrustrationSignal("dead_click", "pay", "nothing happened"),
+        FrustrationSignal("dead_click", "pay", "nothing happened again"),
+        FrustrationSignal("long_wait", "home", "waited 1.50s"),
+    )
+    bad = AccessibilityViolation("label", "critical", "home", "https://shop.example/", "x")
+    metrics.observe(
+        journey,
+        passed(
+            journey,
+            frustration=felt,
+            experience_score=72,
+            accessibility=Accessibility("wcag2aa", 2, (bad,)),
+        ),
+    )
+    assert value(registry, "checkout_journey_experience_score", journey) == 72
+    assert value(registry, signal, journey, signal="dead_click") == 2
+    assert value(registry, signal, journey, signal="long_wait") == 1
+    assert value(registry, signal, journey, signal="error_click") == 0
+    violations = "checkout_accessibility_violations"
+    assert value(registry, violations, journey, impact="critical") == 1
+    assert value(registry, violations, journey, impact="serious") == 0
 
 
 def test_step_histograms_by_step_page_loads_by_phase_and_last_run_by_step(

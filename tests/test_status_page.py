@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections import deque
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from monitor.result import (
     ConsoleError,
     Failure,
     FailureKind,
+    FrustrationSignal,
     HttpError,
     PageLoad,
     ResourceClass,
@@ -376,3 +378,11 @@ def test_status_page_reads_well_on_desktop_and_phone(page: Page) -> None:
         page.screenshot(path=SHOTS / f"status-{name}.png", full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
         assert page.locator("img").evaluate("img => img.naturalWidth") == 640
+
+
+def test_how_buying_felt_shows_score_budget_and_signals_escaped() -> None:
+    felt = (FrustrationSignal("dead_click", "apply", "clicking <b>Apply</b>: nothing"),)
+    last = replace(run(NOW - 60), experience_score=72, frustration=felt)
+    page = render_status_page([status(journey(budgets={"experience_score": 80}), last)], NOW)
+    assert "<dt>Experience</dt><dd>72 (1 dead_click) (budget 80)</dd>" in page
+    assert "dead_click at &#x27;apply&#x27;: clicking &lt;b&gt;Apply&lt;/b&gt;" in page

@@ -45,6 +45,14 @@ class FaultKind(StrEnum):
     SLOW_SCRIPT = "slow-script"
     NO_SIZE_CHART = "no-size-chart"
     BOT_WALL = "bot-wall"
+    # What the shopper feels (frustration signals) and what a screen reader meets.
+    DEAD_CLICK = "dead-click"
+    ERROR_CLICK = "error-click"
+    JUMPING_BUTTON = "jumping-button"
+    ERROR_ALERT = "error-alert"
+    A11Y_CARD_LABEL = "a11y-card-label"
+    A11Y_PAY_ICON = "a11y-pay-icon"
+    A11Y_LOW_CONTRAST = "a11y-low-contrast"
 
 
 class PayButtonMode(StrEnum):
@@ -149,6 +157,48 @@ FAULT_SPECS: tuple[FaultSpec, ...] = (
         "bot-wall",
         "bot protection answers 403 with a challenge page unless the request carries the "
         "allowlist header the shop prints at start",
+    ),
+    FaultSpec(
+        FaultKind.DEAD_CLICK,
+        "dead-click",
+        "dead-click",
+        "Add to cart shows nothing for 1.5 s before it adds (a dead click)",
+    ),
+    FaultSpec(
+        FaultKind.ERROR_CLICK,
+        "error-click",
+        "error-click",
+        "a broken tracking handler throws a TypeError on each Add to cart (it still adds)",
+    ),
+    FaultSpec(
+        FaultKind.JUMPING_BUTTON,
+        "jumping-button",
+        "jumping-button",
+        "a stock banner pushes Add to cart down just as it becomes usable",
+    ),
+    FaultSpec(
+        FaultKind.ERROR_ALERT,
+        "error-alert",
+        "error-alert",
+        "checkout shows an alert 'We could not check your address' (the shopper goes on)",
+    ),
+    FaultSpec(
+        FaultKind.A11Y_CARD_LABEL,
+        "a11y-card-label",
+        "a11y-card-label",
+        "the card number field loses its label (a screen reader cannot name it)",
+    ),
+    FaultSpec(
+        FaultKind.A11Y_PAY_ICON,
+        "a11y-pay-icon",
+        "a11y-pay-icon",
+        "Pay now becomes an icon button without a name",
+    ),
+    FaultSpec(
+        FaultKind.A11Y_LOW_CONTRAST,
+        "a11y-low-contrast",
+        "a11y-low-contrast",
+        "prices in light grey on white (too little contrast)",
     ),
 )
 

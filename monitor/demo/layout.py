@@ -37,6 +37,7 @@ class PageFaults:
 
     js_error: bool = False
     slow_script: bool = False
+    extra_script: str = ""  # what the shopper feels: see feel_faults.py
 
 
 def page_script(script: str, js_error: bool) -> str:
@@ -101,6 +102,7 @@ def layout(
 </main>
 {_footer()}
 {inline}
+{f"<script>{faults.extra_script}</script>" if faults.extra_script else ""}
 </body>
 </html>
 """

@@ -76,6 +76,8 @@ def _card_form(request: web.Request, ctx: PaymentContext, error: str = "") -> we
         pay_button=faults.pay_button(),
         js_error=js_error,
         processing_failed=PROCESSING_FAILED_MESSAGE,
+        card_label=not faults.has(FaultKind.A11Y_CARD_LABEL),
+        pay_label=not faults.has(FaultKind.A11Y_PAY_ICON),
     )
     return _html(page)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from monitor.demo.catalog import format_money
 from monitor.demo.faults import PayButtonMode
+from monitor.demo.feel_faults import PAY_ICON
 from monitor.demo.layout import esc, js_literal, page_script
 
 # The iframe's own viewport: on a phone it is well under this, on a desktop well over.
@@ -40,7 +41,7 @@ button{font:inherit;font-weight:700;border:0;border-radius:8px;cursor:pointer}
 .error{margin:0 0 14px;padding:10px 12px;border-radius:8px;background:#fdecea;color:#a1271b;
   font-weight:600}
 .status{min-height:1.4em;margin:10px 0 0;color:#50585f;font-size:14px}
-.brand{margin:12px 0 0;font-size:12px;color:#7a838a;text-align:center}
+.brand{margin:12px 0 0;font-size:12px;color:#596066;text-align:center}
 .consent{position:fixed;inset:0;background:rgba(20,24,28,.35);display:flex;align-items:flex-end}
 .consent div{background:#fff;width:100%;padding:14px 16px;box-shadow:0 -4px 16px rgba(0,0,0,.2);
   font-size:14px}
@@ -165,8 +166,12 @@ def card_form_page(
     pay_button: PayButtonMode | None = None,
     js_error: bool = False,
     processing_failed: str = "Payment could not be processed.",
+    card_label: bool = True,
+    pay_label: bool = True,
 ) -> str:
-    """The card form. ``pay_button`` breaks the Pay now button the way real pages do."""
+    """The card form. ``pay_button`` breaks the Pay now button the way real pages do;
+    without ``card_label`` the card number field has no label (nor placeholder), without
+    ``pay_label`` Pay now is an icon with no name."""
     attrs = ""
     if pay_button is PayButtonMode.HIDDEN:
         attrs = ' style="display: none"'
@@ -182,12 +187,19 @@ def card_form_page(
         "processingFailed": processing_failed,
     }
     script = page_script(_FORM_SCRIPT.replace("__CONFIG__", js_literal(config)), js_error)
+    card_label_html = (
+        '<label for="card-number">Card number</label>'
+        if card_label
+        else '<span class="label">Card number</span>'
+    )
+    card_placeholder = ' placeholder="1234 1234 1234 1234"' if card_label else ""
+    pay_text = "Pay now" if pay_label else PAY_ICON
     body = f"""<form id="payment-form" novalidate autocomplete="on">
   <p class="amount">Amount to pay: <strong id="payment-amount"
     >{esc(format_money(ctx.amount_cents))}</strong></p>
-  <div class="field"><label for="card-number">Card number</label>
+  <div class="field">{card_label_html}
     <input id="card-number" data-testid="card-number" name="card_number" inputmode="numeric"
-      autocomplete="cc-number" placeholder="1234 1234 1234 1234"></div>
+      autocomplete="cc-number"{card_placeholder}></div>
   <div class="row">
     <div class="field"><label for="expiry">Expiry (MM/YY)</label>
       <input id="expiry" data-testid="expiry" name="expiry" autocomplete="cc-exp"
@@ -201,7 +213,7 @@ def card_form_page(
       autocomplete="cc-name"></div>
   <p id="payment-error" data-testid="payment-error" class="error" role="alert"
     {"" if error else "hidden"}>{esc(error)}</p>
-  <button type="button" id="pay-button" data-testid="pay-button"{attrs}>Pay now</button>
+  <button type="button" id="pay-button" data-testid="pay-button"{attrs}>{pay_text}</button>
   <p id="payment-status" data-testid="payment-status" class="status" role="status"></p>
   <p class="brand">Secured by DemoPay · test mode</p>
 </form>

@@ -44,6 +44,7 @@ from monitor.demo.checkout_pages import (
     processing_body,
 )
 from monitor.demo.faults import FaultKind, FaultSet
+from monitor.demo.feel_faults import shop_fault_script
 from monitor.demo.gates import basic_auth_middleware, bot_wall_middleware, new_allowlist_token
 from monitor.demo.images import product_svg
 from monitor.demo.layout import (
@@ -118,6 +119,7 @@ def _page(
         faults=PageFaults(
             js_error=faults.js_error(request.path),
             slow_script=faults.slow_script_ms() is not None,
+            extra_script=shop_fault_script(faults, request.path),
         ),
         analytics_url=request.app[ANALYTICS_URL],
     )

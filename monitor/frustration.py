@@ -1,0 +1,301 @@
+"""What the shopper felt: frustration signals, and the run's experience score.
+
+An observer (see observers.py). An init script in every document and frame watches the
+shopper's clicks and tells us, through one Playwright binding, only when something happens:
+a click (with the layout shift just before it), its verdict, an error shown. Nothing is asked
+per step: the look after each step only tells us which step a click belonged to.
+
+- `dead_click`: after a click on anything but a form field (input, select, textarea, label,
+  option), nothing happened for 1 s: no DOM change (MutationObserver), no request (fetch,
+  XHR, sendBeacon), no navigation, scroll, history change, dialog or new window.
+- `error_click`: an uncaught error, an unhandled rejection or a console.error within 1 s after
+  a click (in any frame; a failed resource load is an http error, not this).
+- `layout_shift_before_click`: a layout shift (not caused by input) in the 0.5 s before a click
+  moved the element clicked or what contains it.
+- `long_wait`: the shopper waited on the shop past 1 s or 10 s at a step (experience.py).
+- `error_shown`: one of the journey's `error_page_text`, an ARIA alert (role=alert,
+  alertdialog, aria-live=assertive) with text, or an invalid form field (aria-invalid=true,
+  :user-invalid, the browser's own validation) was shown, even if the journey went on.
+
+    >>> observer = Frustration.for_run(run)                   # doctest: +SKIP
+    >>> await observer.attach(context, page)                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from playwright.async_api import BrowserContext, ConsoleMessage, Page, WebError
+
+from monitor import experience
+from monitor.journey import FillStep, Journey, WaitStep
+from monitor.observers import RunContext, StepSeen
+from monitor.probes import FAILED_LOAD
+from monitor.result import BudgetBreach, FrustrationSignal, RunResult, mask, over_budget
+
+BINDING = "__checkoutMonitorFeel"
+CLICK_WINDOW = 1.0  # seconds after a click in which nothing happening makes it dead
+ERROR_WINDOW = 1.0  # seconds after a click in which an error makes it an error click
+LIMIT = 100  # signals per run: a hostile page cannot grow a result without bound
+
+FEEL_SCRIPT = """
+(() => {
+  if (window.__checkoutMonitorFeelOn) return;
+  Object.defineProperty(window, '__checkoutMonitorFeelOn', { value: true });
+  const binding = window.__checkoutMonitorFeel;
+  let sent = 0;
+  const send = (message) => {
+    if (sent++ > 300) return;  // a page cannot flood us
+    try { (binding || window.__checkoutMonitorFeel)(message); } catch (e) { /* gone */ }
+  };
+  const WINDOW_MS = 1000, SHIFT_MS = 500;
+  const tag = Math.random().toString(36).slice(2, 10);
+  let seq = 0;
+  const open = [];  // clicks not yet judged
+  const describe = (el) => {
+    if (!el || !el.tagName) return 'the page';
+    const text = (el.getAttribute('aria-label') || el.innerText || el.value || el.title || '')
+      .trim().replace(/\\s+/g, ' ').slice(0, 40);
+    return el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (text ? ` '${text}'` : '');
+  };
+  const happened = () => {
+    while (open.length) {
+      const click = open.shift();
+      clearTimeout(click.timer);
+      send({ kind: 'answered', id: click.id });
+    }
+  };
+  new MutationObserver(() => { happened(); lookLater(); }).observe(document, {
+    subtree: true, childList: true, attributes: true, characterData: true });
+  const wrap = (owner, name) => {
+    const original = owner && owner[name];
+    if (typeof original !== 'function') return;
+    owner[name] = function (...args) { happened(); return original.apply(this, args); };
+  };
+  wrap(window, 'fetch'); wrap(window.XMLHttpRequest && XMLHttpRequest.prototype, 'send');
+  wrap(navigator, 'sendBeacon'); wrap(window, 'open'); wrap(window, 'alert');
+  wrap(window, 'confirm'); wrap(window, 'prompt');
+  wrap(history, 'pushState'); wrap(history, 'replaceState');
+  for (const type of ['beforeunload', 'pagehide', 'hashchange', 'popstate', 'submit', 'scroll']) {
+    addEventListener(type, happened, { capture: true, passive: true });
+  }
+  const shifts = [];
+  const keep = (entries) => entries.forEach((e) => {
+    if (!e.hadRecentInput) { shifts.push(e); if (shifts.length > 20) shifts.shift(); }
+  });
+  let shiftObserver = null;
+  try {
+    shiftObserver = new PerformanceObserver((list) => keep(list.getEntries()));
+    shiftObserver.observe({ type: 'layout-shift', buffered: true });
+  } catch (e) { /* not supported */ }
+  const movedBefore = (el, t) => {
+    if (shiftObserver) keep(shiftObserver.takeRecords());
+    for (const entry of shifts) {
+      if (t - entry.startTime > SHIFT_MS) continue;
+      for (const source of entry.sources || []) {
+        const node = source.node;
+        if (node && (node === el || node.contains(el) || el.contains(node))) {
+          const dx = source.currentRect.x - source.previousRect.x;
+          const dy = source.currentRect.y - source.previousRect.y;
+          return `moved ${Math.round(Math.hypot(dx, dy))}px `
+            + `${Math.round(t - entry.startTime)}ms before the click`;
+        }
+      }
+    }
+    return null;
+  };
+  addEventListener('click', (event) => {
+    if (!event.isTrusted) return;
+    const el = event.target instanceof Element ? event.target : null;
+    const t = performance.now();
+    const id = tag + '-' + (++seq);
+    const field = el && el.closest('input, select, textarea, label, option, [contenteditable]');
+    send({ kind: 'click', id, what: describe(el), shift: el ? movedBefore(el, t) : null,
+           judged: !field });
+    if (field) return;
+    const click = { id };
+    click.timer = setTimeout(() => {
+      const at = open.indexOf(click);
+      if (at >= 0) { open.splice(at, 1); send({ kind: 'dead', id }); }
+    }, WINDOW_MS);
+    open.push(click);
+  }, true);
+  const shown = new Set();
+  const show = (what, text) => {
+    const key = what + ':' + text;
+    if (text && !shown.has(key)) { shown.add(key); send({ kind: 'shown', what, text }); }
+  };
+  const visible = (el) => !el.checkVisibility || el.checkVisibility({ visibilityProperty: true });
+  const look = () => {
+    looking = null;
+    const alerts = '[role=alert], [role=alertdialog], [aria-live=assertive]';
+    for (const el of document.querySelectorAll(alerts)) {
+      const text = (el.innerText || '').trim().replace(/\\s+/g, ' ').slice(0, 120);
+      if (visible(el)) show('alert', text);
+    }
+    for (const selector of ['[aria-invalid=true]', ':user-invalid']) {
+      try {
+        for (const el of document.querySelectorAll(selector)) {
+          if (visible(el)) show('invalid', describe(el) + (el.validationMessage ? ': '
+            + el.validationMessage.slice(0, 80) : ''));
+        }
+      } catch (e) { /* :user-invalid not supported */ }
+    }
+  };
+  let looking = null;
+  const lookLater = () => { if (!looking) looking = setTimeout(look, 50); };
+  addEventListener('invalid', (event) => {
+    const el = event.target;
+    show('invalid', describe(el) + (el.validationMessage ? ': ' + el.validationMessage : ''));
+  }, true);
+  addEventListener('change', lookLater, true);
+  addEventListener('focusout', lookLater, true);
+  addEventListener('DOMContentLoaded', look);
+  addEventListener('pagehide', look);  // what was shown until the shopper left
+})();
+"""
+
+
+@dataclass
+class _Click:
+    received: float  # our clock, when the page told us
+    what: str
+    judged: bool  # not a form field: can be dead
+    answered: bool = False
+    step: str | None = None  # the step it belonged to, known at the look after that step
+
+
+@dataclass
+class _Signal:
+    signal: str
+    detail: str
+    click: _Click | None = None  # its step is the click's
+    step: str | None = None  # else the step whose look came next
+
+
+@dataclass
+class Frustration:
+    """Frustration signals of one run, and its experience score (always on: it costs the run
+    two messages per click and nothing per step)."""
+
+    journey: Journey
+    secrets: Sequence[str]
+    clock: Callable[[], float] = time.monotonic
+    clicks: dict[str, _Click] = field(default_factory=dict)
+    signals: list[_Signal] = field(default_factory=list)
+    last_step: str = ""
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @classmethod
+    def for_run(cls, run: RunContext) -> Frustration:
+        return cls(run.journey, run.secrets)
+
+    async def attach(self, context: BrowserContext, page: Page) -> None:
+        await context.expose_binding(BINDING, self._told)
+        await context.add_init_script(FEEL_SCRIPT)
+        context.on("weberror", self._on_web_error)
+        context.on("console", self._on_console)
+
+    def _told(self, source: Any, message: Any) -> None:
+        """What the page told us: a click, its verdict, or an error shown."""
+        if not isinstance(message, dict) or len(self.signals) >= LIMIT:
+            return
+        kind, text = message.get("kind"), str(message.get("what") or "")[:200]
+        if kind == "click" and len(self.clicks) < 10 * LIMIT:
+            click = _Click(self.clock(), text, bool(message.get("judged")))
+            self.clicks[str(message.get("id"))] = click
+            if isinstance(shift := message.get("shift"), str):
+                self._add("layout_shift_before_click", f"{text} {shift[:80]}", click)
+        elif kind in ("answered", "dead") and (told := self.clicks.get(str(message.get("id")))):
+            click = told
+            click.answered = True
+            if kind == "dead":
+                why = f"nothing happened for {CLICK_WINDOW:g}s after clicking {click.what}"
+                self._add("dead_click", why, click)
+            if not self._open():
+                self.answered.set()
+        elif kind == "shown":
+            what = "an alert" if text == "alert" else "an invalid field"
+            self._add("error_shown", f"{what}: {str(message.get('text'))[:150]}")
+
+    def _on_web_error(self, error: WebError) -> None:
+        self._clicked_then_failed(str(error.error.message or error.error))
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error" and not message.text.startswith(FAILED_LOAD):
+            self._clicked_then_failed(message.text)
+
+    def _clicked_then_failed(self, text: str) -> None:
+        now = self.clock()
+        recent = [c for c in self.clicks.values() if now - c.received <= ERROR_WINDOW]
+        if not recent:
+            return
+        click = recent[-1]  # one error click per click: its first error
+        if not any(s.click is click for s in self.signals if s.signal == "error_click"):
+            self._add("error_click", f"{text[:150]} after clicking {click.what}", click)
+
+    def _add(self, signal: str, detail: str, click: _Click | None = None) -> None:
+        if len(self.signals) < LIMIT:
+            self.signals.append(_Signal(signal, detail, click))
+
+    def _open(self) -> list[_Click]:
+        return [c for c in self.clicks.values() if c.judged and not c.answered]
+
+    async def after_step(self, seen: StepSeen) -> None:
+        self.last_step = seen.name
+        for click in self.clicks.values():
+            if click.step is None:
+                click.step = seen.name
+        for signal in self.signals:
+            if signal.click is None and signal.step is None:
+                signal.step = seen.name
+        text = seen.look.error_text if seen.look is not None else None
+        if text and not any(s.detail.endswith(f"'{text}'") for s in self.signals):
+            self._add("error_shown", f"the page shows '{text}'")
+            self.signals[-1].step = seen.name
+
+    async def finish(self, result: RunResult, page: Page | None) -> RunResult:
+        open_clicks = self._open()
+        if open_clicks:  # a click in the run's last second: its verdict is still to come
+            self.answered.clear()
+            left = max(c.received for c in open_clicks) + CLICK_WINDOW + 0.2 - self.clock()
+            if left > 0 and self._open():
+                with suppress(TimeoutError):  # its page went away unjudged: left out
+                    await asyncio.wait_for(self.answered.wait(), left)
+        secrets = tuple(self.secrets)
+        found = [
+            FrustrationSignal(
+                s.signal,
+                (s.click.step if s.click else s.step) or self.last_step,
+                mask(s.detail, secrets),
+            )
+            for s in self.signals
+        ]
+        waits = experience.step_waits(result, self._not_waiting())
+        found += experience.long_waits(waits)
+        found.sort(key=lambda s: self._order(result, s.step))
+        score = experience.score(result, found, [seconds for _, seconds in waits])
+        result = replace(result, frustration=tuple(found), experience_score=score)
+        least = self.journey.budgets.experience_score
+        if least is not None and score < least:
+            breach = BudgetBreach("experience_score", f"experience score {score} < {least}")
+            result = over_budget(result, [breach])
+        return result
+
+    def _not_waiting(self) -> set[int]:
+        """Steps that are our own doing, not waiting on the shop: typing, a fixed pause."""
+        return {
+            index
+            for index, step in enumerate(self.journey.steps)
+            if isinstance(step, FillStep)
+            or (isinstance(step, WaitStep) and step.wait.seconds is not None)
+        }
+
+    @staticmethod
+    def _order(result: RunResult, step: str) -> int:
+        return next((s.index for s in result.steps if s.name == step), len(result.steps))

@@ -1,0 +1,131 @@
+"""What the shopper felt, in real Chromium on small local pages (not the demo shop): each
+frustration signal from the page that causes it, none and a high score from a healthy one,
+and the accessibility check naming axe's rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import JourneyRunner, quick_journey
+from local_site import Answer, json_answer, local_site
+
+from monitor.result import FailureKind, RunResult
+
+pytestmark = pytest.mark.browser
+
+HEALTHY = """<!doctype html><html lang=en><title>Shop</title><main><h1>Trail Runner</h1>
+<p>A shoe.</p><button id=add onclick="document.querySelector('#cart').textContent='1 item'">
+Add to cart</button><p id=cart>0 items</p>
+<label for=email>Email</label><input id=email type=email></main>"""
+
+DOES_NOTHING = """<!doctype html><html lang=en><title>Shop</title><main><h1>Shop</h1>
+<button id=apply>Apply coupon</button></main>"""
+
+THROWS = """<!doctype html><html lang=en><title>Shop</title><main><h1>Shop</h1>
+<button onclick="document.title='Shop.'; null.pay()">Pay now</button></main>"""
+
+# The button is enabled only as a banner pushes it down: the shopper aims, it jumps.
+JUMPS = """<!doctype html><html lang=en><title>Shop</title><main><h1>Shop</h1><div id=slot></div>
+<button id=pay disabled onclick="document.title='Paid'">Pay now</button></main><script>
+addEventListener('load', () => setTimeout(() => {
+  document.querySelector('#slot').innerHTML = '<p style="height:120px">Free delivery today!</p>';
+  document.querySelector('#pay').disabled = false;
+}, 300));
+</script>"""
+
+# The answer to "Check stock" takes 1.5 s to come.
+SLOW = """<!doctype html><html lang=en><title>Shop</title><main><h1>Shop</h1>
+<button onclick="fetch('/api/stock').then((r) => r.json()).then((d) => {
+  document.querySelector('#stock').textContent = d.stock; })">Check stock</button>
+<p id=stock></p></main>"""
+
+UNLABELLED = """<!doctype html><html lang=en><title>Shop</title><main><h1>Pay</h1>
+<input id=card name=card></main>"""
+
+
+def signals(result: RunResult) -> list[tuple[str, str]]:
+    return [(s.signal, s.step) for s in result.frustration]
+
+
+def run_page(
+    runner: JourneyRunner, body: str, steps: list[dict[str, Any]], **fields: Any
+) -> RunResult:
+    routes = {"/": Answer(body=body), "/api/stock": json_answer(200, {"stock": 3}, delay=1.5)}
+    with local_site(routes) as url:
+        journey = quick_journey("felt", url, [{"goto": "/"}, *steps], **fields)
+        return runner.run(journey, trace="off", artifacts_dir=None)
+
+
+def test_a_healthy_page_gives_no_signal_and_a_high_score(journey_runner: JourneyRunner) -> None:
+    steps = [
+        {"click": {"role": "button", "name": "Add to cart"}},
+        {"expect": {"text": "1 item"}},
+        {"fill": {"#email": "shopper@example.com"}},
+    ]
+    result = run_page(journey_runner, HEALTHY, steps, accessibility="wcag2aa")
+    assert result.passed, result.failure
+    assert result.frustration == ()
+    assert result.experience_score is not None and result.experience_score >= 90
+    assert result.accessibility is not None and result.accessibility.pages_checked == 1
+    assert result.accessibility.violations == ()
+
+
+def test_a_button_that_does_nothing_is_a_dead_click(journey_runner: JourneyRunner) -> None:
+    result = run_page(journey_runner, DOES_NOTHING, [{"click": {"text": "Apply coupon"}}])
+    assert result.passed, result.failure
+    assert signals(result) == [("dead_click", "click text 'Apply coupon'")]
+    assert "button#apply 'Apply coupon'" in result.frustration[0].detail
+    assert result.experience_score is not None and result.experience_score < 100
+
+
+def test_a_button_that_throws_is_an_error_click(journey_runner: JourneyRunner) -> None:
+    result = run_page(journey_runner, THROWS, [{"click": {"text": "Pay now"}, "name": "pay"}])
+    assert ("error_click", "pay") in signals(result)
+    detail = next(s.detail for s in result.frustration if s.signal == "error_click")
+    assert "null" in detail and "Pay now" in detail
+
+
+def test_a_button_that_jumps_before_the_click_is_a_layout_shift_before_click(
+    journey_runner: JourneyRunner,
+) -> None:
+    steps = [{"click": {"role": "button", "name": "Pay now"}, "name": "pay"}]
+    result = run_page(journey_runner, JUMPS, steps)
+    assert result.passed, result.failure
+    assert ("layout_shift_before_click", "pay") in signals(result)
+    assert "before the click" in result.frustration[0].detail
+
+
+def test_a_slow_answer_is_a_long_wait(journey_runner: JourneyRunner) -> None:
+    steps = [
+        {"click": {"text": "Check stock"}},
+        {"expect": {"text": "3", "within": "#stock"}, "name": "stock shown"},
+    ]
+    result = run_page(journey_runner, SLOW, steps)
+    assert result.passed, result.failure
+    assert signals(result) == [("long_wait", "stock shown")]
+    assert "attention drifts" in result.frustration[0].detail
+    assert result.experience_score is not None and result.experience_score <= 95
+
+
+def test_an_unlabelled_input_is_an_accessibility_violation(journey_runner: JourneyRunner) -> None:
+    result = run_page(
+        journey_runner,
+        UNLABELLED,
+        [],
+        accessibility="wcag2aa",
+        budgets={"accessibility": {"critical": 0}},
+    )
+    assert result.accessibility is not None
+    (violation,) = result.accessibility.violations
+    assert (violation.rule, violation.impact, violation.step) == ("label", "critical", "goto /")
+    assert violation.elements == ("#card",)
+    assert result.failure_kind is FailureKind.BUDGET_EXCEEDED
+    assert result.budgets_exceeded[0].budget == "accessibility"
+
+
+def test_a_score_below_its_budget_is_budget_exceeded(journey_runner: JourneyRunner) -> None:
+    steps = [{"click": {"text": "Apply coupon"}}]
+    result = run_page(journey_runner, DOES_NOTHING, steps, budgets={"experience_score": 95})
+    assert result.failure_kind is FailureKind.BUDGET_EXCEEDED
+    assert "experience score" in (result.failure.reason if result.failure else "")
