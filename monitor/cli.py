@@ -227,6 +227,7 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "(env CHECKOUT_MONITOR_ARTIFACTS; default: artifacts/)",
     )
     _trace_argument(sub)
+    _filmstrip_argument(sub)
     sub.add_argument("--quiet", action="store_true", help="no per-step progress")
     _stop_argument(sub)
     _browser_argument(sub)
@@ -247,6 +248,17 @@ def _trace_argument(sub: argparse.ArgumentParser, hidden: bool = False) -> None:
         choices=["on-failure", "retain-on-failure", "always", "off"],
         default="on-failure",
         help=argparse.SUPPRESS if hidden else TRACE_HELP,
+    )
+
+
+def _filmstrip_argument(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--filmstrip",
+        choices=["on-failure", "always", "off"],
+        default=os.environ.get("CHECKOUT_MONITOR_FILMSTRIP", "on-failure"),
+        help="a small picture of the screen after each step that changed it, for journeys "
+        "that do not say (`filmstrip:`). on-failure (default): taken on every run, kept when "
+        "the run failed; always; off (env CHECKOUT_MONITOR_FILMSTRIP)",
     )
 
 
@@ -315,6 +327,7 @@ def run_and_report(journeys: list[Journey], args: argparse.Namespace) -> int:
         parallel=args.parallel,
         artifacts_dir=args.artifacts,
         trace=args.trace,
+        filmstrip=getattr(args, "filmstrip", "on-failure"),
         on_step=progress.step,
         on_result=progress.result,
         stop_before_payment=getattr(args, "stop_before_payment", False),
@@ -442,6 +455,7 @@ def _serve_arguments(sub: argparse.ArgumentParser, with_outputs: bool = True) ->
         help="failure screenshots, HTML and traces (default: artifacts/)",
     )
     _trace_argument(sub)
+    _filmstrip_argument(sub)
     _browser_argument(sub)
 
 
@@ -526,6 +540,7 @@ def serve_journeys(
         artifacts_dir=args.artifacts,
         keep_artifacts=args.keep_artifacts,
         trace=args.trace,
+        filmstrip=getattr(args, "filmstrip", "on-failure"),
         location=args.location,
         alerts=alerts,
         web=web,

@@ -693,6 +693,7 @@ Step = Annotated[
 # ---------------------------------------------------------------- journey
 
 
+FilmstripMode = Literal["always", "on-failure", "off"]
 NetworkName = Literal["slow-3g", "fast-3g", "slow-4g", "fast-4g", "offline"]
 
 
@@ -800,6 +801,11 @@ class Journey(Model):
     )
     stop_before: Literal["payment"] | None = Field(
         None, description="walk up to the payment step, check it is usable, place no order"
+    )
+    filmstrip: FilmstripMode | None = Field(
+        None,
+        description="pictures of the screen after each step that changed it: always, "
+        "on-failure (taken, kept only when the run failed) or off; default: the run's --filmstrip",
     )
     dismiss: list[Target] = Field(
         default_factory=list,

@@ -111,6 +111,17 @@ class ContentCheck:
 
 
 @dataclass(frozen=True)
+class FilmFrame:
+    """One picture of the viewport after a step (or at the failure): what the shopper saw."""
+
+    step_index: int
+    step: str
+    path: str  # a JPEG in the run's artifact folder
+    size_bytes: int
+    at_failure: bool = False  # the frame of the step the run failed at
+
+
+@dataclass(frozen=True)
 class BudgetBreach:
     """One budget a working run broke: which (`clicks`, `journey_seconds`,
     `page_load_seconds`, `step_seconds`) and by how much, in words."""
@@ -151,6 +162,7 @@ class RunResult:
     broken_images: tuple[str, ...] = ()  # URLs (no query) of images that did not load
     attempt: int = 1
     dismissed: dict[str, int] = field(default_factory=dict)  # `dismiss` target -> times clicked
+    filmstrip: tuple[FilmFrame, ...] = ()  # pictures after the steps that changed the screen
 
     @property
     def failure_kind(self) -> FailureKind | None:

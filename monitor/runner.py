@@ -32,6 +32,7 @@ from monitor.journey import (
     ExpectContentStep,
     ExpectStep,
     FillStep,
+    FilmstripMode,
     Journey,
     RememberStep,
     ScreenshotStep,
@@ -104,6 +105,7 @@ class Runner:
     on_step: StepListener | None = None
     stop_before_payment: bool = False  # for every journey, as `stop_before: payment` does
     observers: Sequence[Factory] | None = None  # the measurements beside the steps; None: all
+    filmstrip: FilmstripMode = "on-failure"  # for journeys that don't say (see filmstrip.py)
     clock: Callable[[], float] = time.monotonic
     wall_clock: Callable[[], float] = time.time
 
@@ -268,7 +270,14 @@ class _Play:
         # A re-play is only for its trace: its observers keep no files beside the failed run's.
         folder = self.folder if self.replay_of is None else None
         self.observers = Observers.for_run(
-            RunContext(self.journey, folder, self.secret_list), self.runner.observers
+            RunContext(
+                self.journey,
+                folder,
+                self.secret_list,
+                self.masked_fields,
+                self.runner.filmstrip,
+            ),
+            self.runner.observers,
         )
         await self.observers.attach(context, page)
         await self._emulate_network(context, page)

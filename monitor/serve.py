@@ -29,7 +29,7 @@ from monitor.browser import FoundBrowser
 from monitor.config import Alerts
 from monitor.errors import BrowserError, JourneyError
 from monitor.history import History
-from monitor.journey import Journey
+from monitor.journey import FilmstripMode, Journey
 from monitor.loader import journey_files
 from monitor.metrics import CheckoutMetrics
 from monitor.result import Failure, FailureKind, RunResult
@@ -53,6 +53,7 @@ class ServeOptions:
     artifacts_dir: Path | None = Path("artifacts")
     keep_artifacts: int = 20  # failed-run folders kept per journey
     trace: TraceMode = "on-failure"
+    filmstrip: FilmstripMode = "on-failure"  # for journeys that don't say
     location: str = ""
     watch_seconds: float = 2.0  # how often journey files are checked for changes
     alerts: Alerts | None = None  # built-in notifications, from --config
@@ -162,6 +163,7 @@ class Monitor:
             self.keeper.devices,
             artifacts_dir=self.options.artifacts_dir,
             trace=self.options.trace,
+            filmstrip=self.options.filmstrip,
             location=self.options.location,
             stop_before_payment=self.options.stop_before_payment,
         )
