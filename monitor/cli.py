@@ -228,6 +228,9 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     _trace_argument(sub)
     _filmstrip_argument(sub)
+    sub.add_argument(
+        "--html", type=Path, metavar="DIR", help="write an HTML report (opens from disk)"
+    )
     sub.add_argument("--quiet", action="store_true", help="no per-step progress")
     _stop_argument(sub)
     _browser_argument(sub)
@@ -338,7 +341,7 @@ def run_and_report(journeys: list[Journey], args: argparse.Namespace) -> int:
         _report_no_browser(args, journeys, exc)
         raise
     print_summary(console, results)
-    _write_reports(args, results)
+    _write_reports(args, results, journeys)
     return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
 
 
@@ -356,16 +359,23 @@ def _report_no_browser(args: argparse.Namespace, journeys: list[Journey], exc: E
         Result(j.name, j.site_label, j.device, now, 0.0, passed=False, failure=failure)
         for j in journeys
     ]
-    _write_reports(args, results)
+    _write_reports(args, results, journeys)
 
 
-def _write_reports(args: argparse.Namespace, results: list[RunResult]) -> None:
+def _write_reports(
+    args: argparse.Namespace, results: list[RunResult], journeys: Sequence[Journey] = ()
+) -> None:
     from monitor.report import markdown_summary, write_json, write_junit
 
     if args.json:
         write_json(args.json, results)
     if args.junit:
         write_junit(args.junit, results)
+    if getattr(args, "html", None):
+        from monitor.report_html import write_html_report
+
+        index = write_html_report(args.html, results, {j.name: j.budgets for j in journeys})
+        print(f"HTML report: {index}", file=sys.stderr)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as out:
