@@ -1,11 +1,12 @@
 """The filmstrip: a small picture of what the shopper saw after each step that changed it.
 
-An observer (see observers.py). After each step that acted — a goto, click, fill, select… —
-and after any step that failed, the viewport is taken as a JPEG (quality 50, CSS pixels: a few
-tens of KB, also on a 3x phone), with password and card fields and every field typed into with
-a secret blacked out as in the failure screenshot. Steps that only look (`expect`, `wait`,
-`remember`, `expect_content`, `screenshot`) change nothing on screen and are left out unless
-they failed. The run's failure gets a frame of its own when its step has none.
+An observer (see observers.py). After each step that changed the screen — a goto, click,
+select, check, press, hover — and after any step that failed, the viewport is taken as a JPEG
+(quality 50, CSS pixels: a few tens of KB, also on a 3x phone), with password and card fields
+and every field typed into with a secret blacked out as in the failure screenshot. Steps that
+only look (`expect`, `wait`, `remember`, `expect_content`, `screenshot`) or type (`fill`: the
+next frame shows what was typed) are left out unless they failed. The run's failure gets a
+frame of its own when its step has none.
 
 Frames are held in memory and written to the run's artifact folder at the end:
 `always` keeps every run's, `on-failure` only a failed run's (so a passing run writes nothing
@@ -34,7 +35,9 @@ from monitor.result import FilmFrame, RunResult
 
 log = logging.getLogger(__name__)
 
-ONLY_LOOK = frozenset({"expect", "wait", "remember", "expect_content", "screenshot"})
+# Steps that leave the screen as it was, or nearly: looking, waiting, typing into a field (the
+# next frame shows what was typed). Each frame costs Chromium about 40 ms of CPU (bench/).
+UNCHANGED = frozenset({"expect", "wait", "remember", "expect_content", "screenshot", "fill"})
 QUALITY = 50  # JPEG: 15-60 KB for a shop page at 1280x720; text still reads
 LIMIT = 60  # frames per run: a long journey cannot fill the disk
 TAKE_SECONDS = 5.0  # a renderer that does not paint in this time gets no frame
@@ -67,7 +70,7 @@ class Filmstrip:
     async def after_step(self, seen: StepSeen) -> None:
         if seen.look is None:  # between documents or gone: nothing to picture
             return
-        if seen.action in ONLY_LOOK and not seen.failed:
+        if seen.action in UNCHANGED and not seen.failed:
             return
         await self._take(seen.page, seen.index, seen.name)
 
