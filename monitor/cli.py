@@ -372,7 +372,8 @@ def _write_reports(
         write_json(args.json, results)
     if args.junit:
         write_junit(args.junit, results)
-    if getattr(args, "html", None):
+    args_html = getattr(args, "html", None)
+    if args_html:
         from monitor.report_html import write_html_report
 
         index = write_html_report(args.html, results, {j.name: j.budgets for j in journeys})
@@ -380,7 +381,9 @@ def _write_reports(
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as out:
-            out.write(markdown_summary(results))
+            # Where the --html report is published, if it is: then linked, with failure frames.
+            published = os.environ.get("CHECKOUT_MONITOR_ARTIFACT_URL") if args_html else None
+            out.write(markdown_summary(results, published))
 
 
 # ---------------------------------------------------------------- serve

@@ -64,7 +64,16 @@ def write_html_report(
 
 
 def _page_name(result: RunResult, i: int) -> str:
-    return f"{i + 1:02d}-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", result.journey) + ".html"
+    return f"{i + 1:02d}-{_slug(result.journey)}.html"
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name)
+
+
+def copied_path(result: RunResult, path: str) -> str:
+    """Where `write_html_report` copies a run's file, relative to the report: a URL path."""
+    return quote(f"files/{_slug(result.journey)}/{_slug(Path(path).name)}")
 
 
 @dataclass
@@ -85,9 +94,9 @@ class _Files:
             return None
         if not self.copy:
             return quote(Path(os.path.relpath(source.resolve(), self.out.resolve())).as_posix())
-        folder = self.out / "files" / re.sub(r"[^A-Za-z0-9_.-]+", "-", group)
+        folder = self.out / "files" / _slug(group)
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / re.sub(r"[^A-Za-z0-9_.-]+", "-", source.name)
+        target = folder / _slug(source.name)
         if source.resolve() != target.resolve():
             shutil.copyfile(source, target)
         return quote(target.relative_to(self.out).as_posix())
@@ -99,7 +108,7 @@ class _Files:
 def _index(pages: Sequence[tuple[RunResult, str]], files: _Files, now: float) -> str:
     ordered = sorted(pages, key=lambda p: (p[0].passed, p[0].failure_kind == "budget_exceeded"))
     passed = sum(r.passed for r, _ in pages)
-    rows = "".join(_index_row(r, name, files, i) for i, (r, name) in enumerate(ordered))
+    rows = "".join(_index_row(r, name, files) for r, name in ordered)
     headline = f"{passed} of {len(pages)} journeys passed"
     body = (
         f'<header><h1>checkout-monitor report</h1><p class="muted">{_utc(now)}</p></header>'
@@ -109,10 +118,10 @@ def _index(pages: Sequence[tuple[RunResult, str]], files: _Files, now: float) ->
     return _document(f"{headline} — checkout-monitor", body)
 
 
-def _index_row(r: RunResult, page: str, files: _Files, i: int) -> str:
+def _index_row(r: RunResult, page: str, files: _Files) -> str:
     thumb = ""
-    frame = _failure_frame(r)
-    if frame is not None and (src := files.link(frame.path, f"{i + 1:02d}-{r.journey}")):
+    frame = failure_frame(r)
+    if frame is not None and (src := files.link(frame.path, _slug(r.journey))):
         thumb = f'<img src="{src}" alt="{_e(f"What {r.journey} showed at step {frame.step}")}">'
     return (
         f'<li class="journey {_class(r)}"><a href="{quote(page)}">{thumb}<div>'
@@ -122,7 +131,8 @@ def _index_row(r: RunResult, page: str, files: _Files, i: int) -> str:
     )
 
 
-def _failure_frame(r: RunResult) -> FilmFrame | None:
+def failure_frame(r: RunResult) -> FilmFrame | None:
+    """The frame taken at a failed run's failure, if any."""
     marked = [f for f in r.filmstrip if f.at_failure]
     return marked[-1] if marked else None
 
@@ -131,7 +141,7 @@ def _failure_frame(r: RunResult) -> FilmFrame | None:
 
 
 def _journey_page(r: RunResult, budgets: Budgets, files: _Files) -> str:
-    group = re.sub(r"[^A-Za-z0-9_.-]+", "-", r.journey)
+    group = _slug(r.journey)
     body = (
         f'<header><p><a href="index.html">← all journeys</a></p>'
         f'<h1><span class="badge {_class(r)}">{_badge(r)}</span> {_e(r.journey)}</h1>'

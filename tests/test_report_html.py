@@ -141,3 +141,27 @@ def test_serve_reports_link_files_where_they_lie(tmp_path: Path) -> None:
     index = write_html_report(run / "report", [result], copy_files=False)
     page = next(p for p in index.parent.glob("*.html") if p != index).read_text()
     assert 'src="../frame-01-goto.jpg"' in page and not (run / "report" / "files").exists()
+
+
+def test_the_github_summary_links_the_published_report_and_the_failure_frame(
+    tmp_path: Path,
+) -> None:
+    from monitor.report import markdown_summary
+
+    frame = tmp_path / "art" / "frame-02-pay.jpg"
+    frame.parent.mkdir()
+    frame.write_bytes(b"\xff\xd8\xff")
+    failed = RunResult(
+        "buy", "shop", "Desktop Chrome", 0.0, 1.0, passed=False,
+        failure=Failure(FailureKind.PAYMENT_DECLINED, "pay", 1, "step 'pay': card declined"),
+        filmstrip=(FilmFrame(1, "pay [x](y)", str(frame), 3, at_failure=True),),
+    )  # fmt: skip
+    report = tmp_path / "report"
+    write_html_report(report, [failed])
+    base = "https://ci.example/runs/7/report"
+    summary = markdown_summary([failed], base + "/")
+    assert f"[HTML report]({base}/index.html)" in summary
+    image = f"![buy at step pay  x  y ]({base}/files/buy/frame-02-pay.jpg)"
+    assert image in summary
+    assert (report / "files" / "buy" / "frame-02-pay.jpg").is_file()  # what the link points to
+    assert "HTML report" not in markdown_summary([failed])  # no published URL: no dead link
