@@ -29,7 +29,7 @@ from playwright.async_api import BrowserContext, Locator, Page
 from playwright.async_api import Error as PlaywrightError
 
 from monitor.artifacts import SENSITIVE_FIELDS, RunFolder
-from monitor.journey import FilmstripMode
+from monitor.journey import FillStep, FilmstripMode, Journey
 from monitor.observers import RunContext, StepSeen
 from monitor.result import FilmFrame, RunResult
 
@@ -41,6 +41,15 @@ UNCHANGED = frozenset({"expect", "wait", "remember", "expect_content", "screensh
 QUALITY = 50  # JPEG: 15-60 KB for a shop page at 1280x720; text still reads
 LIMIT = 60  # frames per run: a long journey cannot fill the disk
 TAKE_SECONDS = 5.0  # a renderer that does not paint in this time gets no frame
+# A frame may be taken while the next step types (the look after a step runs beside a `fill`),
+# before the look after that fill has told which fields hold a secret: so every field a
+# shopper types into is blacked out, and so is every iframe the journey types into (card
+# forms of payment providers). The shopper's own email shows as a block: safe over complete.
+TYPED_FIELDS = (
+    "input:not([type=checkbox]):not([type=radio]):not([type=submit]):not([type=button])"
+    ":not([type=reset]):not([type=image]):not([type=hidden]):not([type=range])"
+    ":not([type=color]), textarea, [contenteditable=''], [contenteditable=true]"
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,7 @@ class Filmstrip:
     mode: FilmstripMode
     folder: RunFolder
     masked_fields: Sequence[Locator] = ()
+    typed_frames: tuple[str, ...] = ()  # the outermost iframe of each field typed into
     frames: list[_Taken] = field(default_factory=list)
 
     @classmethod
@@ -62,7 +72,7 @@ class Filmstrip:
         mode = run.journey.filmstrip or run.filmstrip
         if mode == "off" or run.folder is None:
             return None
-        return cls(mode, run.folder, run.masked_fields)
+        return cls(mode, run.folder, run.masked_fields, _typed_frames(run.journey))
 
     async def attach(self, context: BrowserContext, page: Page) -> None:
         pass  # nothing to set up: a frame is taken when a step is done
@@ -86,7 +96,8 @@ class Filmstrip:
     async def _take(self, page: Page, index: int, step: str) -> None:
         if len(self.frames) >= LIMIT or page.is_closed():
             return
-        masks = [*self.masked_fields, page.locator(SENSITIVE_FIELDS)]
+        masks = [*self.masked_fields, page.locator(f"{SENSITIVE_FIELDS}, {TYPED_FIELDS}")]
+        masks += [page.locator(frame) for frame in self.typed_frames]
         with suppress(PlaywrightError, TimeoutError):
             jpeg = await asyncio.wait_for(
                 page.screenshot(
@@ -118,3 +129,15 @@ class Filmstrip:
         for i in marked[:-1]:
             written[i] = replace(written[i], at_failure=False)
         return written
+
+
+def _typed_frames(journey: Journey) -> tuple[str, ...]:
+    found: dict[str, None] = {}
+    for step in journey.steps:
+        if isinstance(step, FillStep):
+            outer = [step.frame] if isinstance(step.frame, str) else list(step.frame or [])
+            for value in step.fill:
+                frames = value.frames or tuple(outer)
+                if frames:
+                    found[frames[0]] = None
+    return tuple(found)

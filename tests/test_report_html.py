@@ -89,6 +89,12 @@ def test_the_report_opens_from_disk_with_the_failure_first(
     assert "Passed" in page.locator("main > section").first.inner_text()
     _all_pictures_load(page)
 
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing runs off the side
+    for report_page in index.parent.glob("*.html"):
+        page.goto(report_page.as_uri())
+        wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert wide <= 0, f"{report_page.name} is {wide}px wider than a phone"
+
     assert console == []
     assert requests and all(u.startswith("file://") or "//127.0.0.1" in u for u in requests)
 
