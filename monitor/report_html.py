@@ -274,9 +274,10 @@ def _step_row(
                 f"page load budget {budgets.page_load_seconds:g}s",
             )
         status = f" · HTTP {load.status}" if load.status else ""
+        title = f'<q class="title">{_e(_clip(load.title, 160))}</q> ' if load.title else ""
         page = (
             f'<div class="bars page">{segments}</div>'
-            f'<p class="url">{_e(_clip(load.url, 160))}{status}</p>'
+            f'<p class="url">{title}{_e(_clip(load.url, 160))}{status}</p>'
         )
     error = f'<p class="error">{_e(_clip(step.error))}</p>' if step.error else ""
     return (

@@ -75,6 +75,7 @@ class PageLoad:
     cls: float | None = None
     inp_seconds: float | None = None
     status: int | None = None
+    title: str | None = None  # the page's title, as the shopper's tab showed it
 
 
 @dataclass(frozen=True)

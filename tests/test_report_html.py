@@ -81,6 +81,7 @@ def test_the_report_opens_from_disk_with_the_failure_first(
     _all_pictures_load(page)
     # The shop's text is shown as text, and none of it became an element or ran.
     assert HOSTILE in page.locator("#step-2 .errors").inner_text()
+    assert page.locator("#step-2 q.title").inner_text() == HOSTILE  # the cart page's title
     assert page.locator("img[src=x]").count() == 0 and page.title() != "pwned"
 
     page.goto(index.as_uri())
