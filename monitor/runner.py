@@ -105,7 +105,9 @@ class Runner:
     on_step: StepListener | None = None
     stop_before_payment: bool = False  # for every journey, as `stop_before: payment` does
     observers: Sequence[Factory] | None = None  # the measurements beside the steps; None: all
-    filmstrip: FilmstripMode = "on-failure"  # for journeys that don't say (see filmstrip.py)
+    # For journeys that don't say (see filmstrip.py). Off unless asked: frames cost Chromium
+    # CPU on every run (`run` asks for on-failure, `serve` leaves it off).
+    filmstrip: FilmstripMode = "off"
     clock: Callable[[], float] = time.monotonic
     wall_clock: Callable[[], float] = time.time
 
