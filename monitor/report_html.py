@@ -127,7 +127,7 @@ def _index_row(r: RunResult, page: str, files: _Files) -> str:
         f'<li class="journey {_class(r)}"><a href="{quote(page)}">{thumb}<div>'
         f'<p><span class="badge">{_badge(r)}</span> <b class="name">{_e(r.journey)}</b> '
         f'<span class="muted">{_e(r.device)} · {_secs(r.duration_seconds)} · {r.clicks} '
-        f"clicks</span></p>{_problem_lines(r)}</div></a></li>"
+        f"click{'s' if r.clicks != 1 else ''}</span></p>{_problem_lines(r)}</div></a></li>"
     )
 
 
@@ -451,9 +451,10 @@ margin:0 0 6px}.timeline>li.fail{border-color:var(--fail);background:var(--fail-
 .bars{position:relative;height:12px;margin:6px 0 2px;background:#f2f4f7;border-radius:3px}
 .bar{position:absolute;top:0;bottom:0;border-radius:2px}.tick{position:absolute;top:-3px;
 bottom:-3px;width:3px}
-.step,.k.step{background:#2e90fa}.ttfb,.k.ttfb{background:#d0d5dd}.dcl,.k.dcl{background:#7a5af8}
-.load,.k.load{background:#12b76a}.lcp,.k.lcp{background:#f79009}
-.budget,.k.budget{background:var(--fail)}.tick.budget{width:2px;opacity:.8}
+.bar.step,.k.step{background:#2e90fa}.bar.ttfb,.k.ttfb{background:#d0d5dd}
+.bar.dcl,.k.dcl{background:#7a5af8}.bar.load,.k.load{background:#12b76a}
+.tick.lcp,.k.lcp{background:#f79009}.tick.budget,.k.budget{background:var(--fail)}
+.tick.budget{width:2px;opacity:.8}
 .error{color:var(--fail);font-weight:600;margin:4px 0;word-break:break-word}
 .errors{margin:4px 0;padding-left:20px;font-size:14px}.errors li{word-break:break-word}
 .filmstrip{display:flex;gap:10px;overflow-x:auto;padding-bottom:8px;scroll-snap-type:x mandatory}
