@@ -222,9 +222,14 @@ def _timeline(r: RunResult, budgets: Budgets) -> str:
         '<span class="k load"></span> load <span class="k lcp"></span> LCP '
         '<span class="k budget"></span> budget</p>'
     )
+    named = {step.name for step in r.steps}
+    others = {e.step for e in (*r.http_errors, *r.failed_requests, *r.console_errors)} - named
+    elsewhere = "".join(_step_errors(r, name) for name in sorted(others))
+    if elsewhere:  # e.g. after the last step that ran: never left out
+        elsewhere = f"<h3>Not at a step above</h3>{elsewhere}"
     return (
         f'<section aria-label="Steps"><h2>Steps</h2>{legend}'
-        f'<ol class="timeline">{rows}</ol></section>'
+        f'<ol class="timeline">{rows}</ol>{elsewhere}</section>'
     )
 
 

@@ -124,7 +124,7 @@ def test_every_text_from_the_shop_is_escaped(tmp_path: Path) -> None:
         http_errors=(
             HttpError(f"http://127.0.0.1/{HOSTILE}", 500, ResourceClass.API, "GET", HOSTILE),
         ),
-        console_errors=(ConsoleError(HOSTILE, "page", HOSTILE),),
+        console_errors=(ConsoleError(HOSTILE, "page", HOSTILE), ConsoleError("late", "page", "?")),
         filmstrip=(FilmFrame(0, HOSTILE, str(shot), 3, True),),
         artifacts={HOSTILE: str(shot), "trace": "javascript:alert(1)"},
     )
@@ -135,6 +135,9 @@ def test_every_text_from_the_shop_is_escaped(tmp_path: Path) -> None:
         assert "<img src=x" not in text and "javascript:" not in text
     assert pages[0].count("&lt;img src=x onerror=") + pages[1].count("&lt;img src=x") >= 6
     assert (index.parent / "files" / "buy" / "frame.jpg").read_bytes() == b"\xff\xd8\xff"
+    assert 'Not at a step above</h3><ul class="errors"><li><b>page error</b> <code>late' in (
+        pages[0] + pages[1]
+    )
 
 
 def test_serve_reports_link_files_where_they_lie(tmp_path: Path) -> None:
