@@ -223,7 +223,8 @@ def _timeline(r: RunResult, budgets: Budgets) -> str:
         '<span class="k budget"></span> budget</p>'
     )
     named = {step.name for step in r.steps}
-    others = {e.step for e in (*r.http_errors, *r.failed_requests, *r.console_errors)} - named
+    steps = [e.step for e in r.http_errors] + [f.step for f in r.failed_requests]
+    others = {*steps, *(c.step for c in r.console_errors)} - named
     elsewhere = "".join(_step_errors(r, name) for name in sorted(others))
     if elsewhere:  # e.g. after the last step that ran: never left out
         elsewhere = f"<h3>Not at a step above</h3>{elsewhere}"
