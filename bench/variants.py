@@ -27,7 +27,7 @@ import monitor.probes
 import monitor.runner
 import monitor.steps
 from monitor.accessibility import AccessibilityCheck
-from monitor.journey import Target
+from monitor.journey import FilmstripMode, Target
 from monitor.observers import RunContext
 from monitor.runner import Runner, TraceMode
 
@@ -102,10 +102,13 @@ class Variant:
     trace: TraceMode = "on-failure"
     artifacts: bool = True
     patches: tuple[Patch, ...] = ()
+    filmstrip: FilmstripMode = "on-failure"
 
     def runner(self, browser: Browser, devices: Mapping[str, Any], artifacts: Path) -> Runner:
         folder = artifacts if self.artifacts else None
-        return Runner(browser, devices, artifacts_dir=folder, trace=self.trace)
+        return Runner(
+            browser, devices, artifacts_dir=folder, trace=self.trace, filmstrip=self.filmstrip
+        )
 
     @contextmanager
     def applied(self) -> Iterator[None]:
@@ -113,7 +116,7 @@ class Variant:
             yield
 
 
-RUNNER = Variant("runner", "nothing: as `checkout-monitor run`")
+RUNNER = Variant("runner", "nothing: as `checkout-monitor run` (filmstrip on-failure)")
 EVERYTHING = (
     NO_LOOK,
     NO_INIT_SCRIPT,
@@ -127,6 +130,12 @@ VARIANTS = (
         "trace every run",
         "(adds) a trace of every run, kept on failure (trace='retain-on-failure')",
         trace="retain-on-failure",
+    ),
+    Variant("filmstrip off", "the filmstrip (no frames taken)", filmstrip="off"),
+    Variant(
+        "filmstrip always",
+        "(adds) writing the frames of passing runs too (filmstrip='always')",
+        filmstrip="always",
     ),
     Variant(
         "no after-step look",
@@ -155,7 +164,13 @@ VARIANTS = (
         "(changes) expect's quick first polls: every poll 100 ms, as before",
         patches=(SLOW_FIRST_POLLS,),
     ),
-    Variant("bare runner", "every removal above, trace off", trace="off", patches=EVERYTHING),
+    Variant(
+        "bare runner",
+        "every removal above, trace and filmstrip off",
+        trace="off",
+        patches=EVERYTHING,
+        filmstrip="off",
+    ),
 )
 
 

@@ -227,6 +227,10 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "(env CHECKOUT_MONITOR_ARTIFACTS; default: artifacts/)",
     )
     _trace_argument(sub)
+    _filmstrip_argument(sub, "on-failure")
+    sub.add_argument(
+        "--html", type=Path, metavar="DIR", help="write an HTML report (opens from disk)"
+    )
     sub.add_argument("--quiet", action="store_true", help="no per-step progress")
     _stop_argument(sub)
     _browser_argument(sub)
@@ -247,6 +251,18 @@ def _trace_argument(sub: argparse.ArgumentParser, hidden: bool = False) -> None:
         choices=["on-failure", "retain-on-failure", "always", "off"],
         default="on-failure",
         help=argparse.SUPPRESS if hidden else TRACE_HELP,
+    )
+
+
+def _filmstrip_argument(sub: argparse.ArgumentParser, default: str) -> None:
+    sub.add_argument(
+        "--filmstrip",
+        choices=["on-failure", "always", "off"],
+        default=os.environ.get("CHECKOUT_MONITOR_FILMSTRIP", default),
+        help="a small picture of the screen after each step that changed it, for journeys "
+        "that do not say (`filmstrip:`): on-failure (taken on every run, kept when it failed), "
+        f"always, off. Costs about 40 ms of Chromium CPU a frame (default: {default}; env "
+        "CHECKOUT_MONITOR_FILMSTRIP)",
     )
 
 
@@ -315,6 +331,7 @@ def run_and_report(journeys: list[Journey], args: argparse.Namespace) -> int:
         parallel=args.parallel,
         artifacts_dir=args.artifacts,
         trace=args.trace,
+        filmstrip=getattr(args, "filmstrip", "on-failure"),
         on_step=progress.step,
         on_result=progress.result,
         stop_before_payment=getattr(args, "stop_before_payment", False),
@@ -325,7 +342,7 @@ def run_and_report(journeys: list[Journey], args: argparse.Namespace) -> int:
         _report_no_browser(args, journeys, exc)
         raise
     print_summary(console, results)
-    _write_reports(args, results)
+    _write_reports(args, results, journeys)
     return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
 
 
@@ -343,20 +360,30 @@ def _report_no_browser(args: argparse.Namespace, journeys: list[Journey], exc: E
         Result(j.name, j.site_label, j.device, now, 0.0, passed=False, failure=failure)
         for j in journeys
     ]
-    _write_reports(args, results)
+    _write_reports(args, results, journeys)
 
 
-def _write_reports(args: argparse.Namespace, results: list[RunResult]) -> None:
+def _write_reports(
+    args: argparse.Namespace, results: list[RunResult], journeys: Sequence[Journey] = ()
+) -> None:
     from monitor.report import markdown_summary, write_json, write_junit
 
     if args.json:
         write_json(args.json, results)
     if args.junit:
         write_junit(args.junit, results)
+    args_html = getattr(args, "html", None)
+    if args_html:
+        from monitor.report_html import write_html_report
+
+        index = write_html_report(args.html, results, {j.name: j.budgets for j in journeys})
+        print(f"HTML report: {index}", file=sys.stderr)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as out:
-            out.write(markdown_summary(results))
+            # Where the --html report is published, if it is: then linked, with failure frames.
+            published = os.environ.get("CHECKOUT_MONITOR_ARTIFACT_URL") if args_html else None
+            out.write(markdown_summary(results, published))
 
 
 # ---------------------------------------------------------------- serve
@@ -442,6 +469,7 @@ def _serve_arguments(sub: argparse.ArgumentParser, with_outputs: bool = True) ->
         help="failure screenshots, HTML and traces (default: artifacts/)",
     )
     _trace_argument(sub)
+    _filmstrip_argument(sub, "off")  # every run pays for frames: see README
     _browser_argument(sub)
 
 
@@ -526,6 +554,7 @@ def serve_journeys(
         artifacts_dir=args.artifacts,
         keep_artifacts=args.keep_artifacts,
         trace=args.trace,
+        filmstrip=getattr(args, "filmstrip", "off"),
         location=args.location,
         alerts=alerts,
         web=web,

@@ -696,6 +696,7 @@ Step = Annotated[
 # ---------------------------------------------------------------- journey
 
 
+FilmstripMode = Literal["always", "on-failure", "off"]
 NetworkName = Literal["slow-3g", "fast-3g", "slow-4g", "fast-4g", "offline"]
 
 
@@ -845,6 +846,11 @@ class Journey(Model):
     )
     accessibility: Literal["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"] | None = Field(
         None, description="check each page reached with axe-core against this WCAG level"
+    )
+    filmstrip: FilmstripMode | None = Field(
+        None,
+        description="pictures of the screen after each step that changed it: always, "
+        "on-failure (taken, kept only when the run failed) or off; default: the run's --filmstrip",
     )
     dismiss: list[Target] = Field(
         default_factory=list,

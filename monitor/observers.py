@@ -27,10 +27,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from playwright.async_api import BrowserContext, Page
+from playwright.async_api import BrowserContext, Locator, Page
 
 from monitor.artifacts import RunFolder
-from monitor.journey import Journey
+from monitor.journey import FilmstripMode, Journey
 from monitor.probes import AfterStep
 from monitor.result import RunResult
 
@@ -56,6 +56,9 @@ class RunContext:
     journey: Journey
     folder: RunFolder | None  # where the run's artifacts go; None: no artifacts
     secrets: Sequence[str]  # grows as the run types secrets: read it late, mask with it
+    # Fields typed into with a secret (grows like `secrets`): black them out in any picture.
+    masked_fields: Sequence[Locator] = ()
+    filmstrip: FilmstripMode = "off"  # the run's --filmstrip; the journey's setting wins
 
 
 class Observer(Protocol):
@@ -74,9 +77,16 @@ def factories() -> tuple[Factory, ...]:
     """Every measurement, in the order they see each step and fill in the result."""
     from monitor.accessibility import AccessibilityCheck
     from monitor.broken_images import BrokenImages
+    from monitor.filmstrip import Filmstrip
     from monitor.frustration import Frustration
 
-    return (BrokenImages.for_run, Frustration.for_run, AccessibilityCheck.for_run)
+    # The picture first, while the screen is as the step left it; the slow check last.
+    return (
+        BrokenImages.for_run,
+        Filmstrip.for_run,
+        Frustration.for_run,
+        AccessibilityCheck.for_run,
+    )
 
 
 @dataclass

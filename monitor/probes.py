@@ -77,7 +77,7 @@ INIT_SCRIPT = """
       if (vitals.lcp === null && document.visibilityState === 'visible') await painted();
       const nav = performance.getEntriesByType('navigation')[0];
       return {
-        origin: performance.timeOrigin, url: location.href,
+        origin: performance.timeOrigin, url: location.href, title: document.title.slice(0, 300),
         ttfb: nav ? nav.responseStart : null,
         dcl: nav && nav.domContentLoadedEventEnd ? nav.domContentLoadedEventEnd : null,
         load: nav && nav.loadEventEnd ? nav.loadEventEnd : null,
@@ -554,6 +554,7 @@ class Recorder:
                     cls=round(float(cls), 4) if isinstance(cls, int | float) else None,
                     inp_seconds=_seconds(s.get("inp")),
                     status=s.get("status") if isinstance(s.get("status"), int) else None,
+                    title=mask(str(s.get("title") or ""), tuple(self.secrets)) or None,
                 )
             )
         return loads

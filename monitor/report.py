@@ -9,6 +9,7 @@ Pure renderers over RunResults; the CLI decides where they go.
 from __future__ import annotations
 
 import json
+import re
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 from rich.table import Table
 
 from monitor import __version__
+from monitor.report_html import copied_path, failure_frame
 from monitor.result import RunResult
 
 
@@ -143,8 +145,10 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def markdown_summary(results: Sequence[RunResult]) -> str:
-    """A GitHub Actions job summary: one row per journey."""
+def markdown_summary(results: Sequence[RunResult], report_url: str | None = None) -> str:
+    """A GitHub Actions job summary: one row per journey. `report_url`: where the HTML report
+    (`run --html DIR`) is published (CHECKOUT_MONITOR_ARTIFACT_URL): then it is linked, and
+    each failed journey's frame at the failure is shown."""
     passed = sum(r.passed for r in results)
     lines = [
         f"### checkout-monitor: {passed}/{len(results)} journeys passed",
@@ -160,4 +164,16 @@ def markdown_summary(results: Sequence[RunResult]) -> str:
             f"| {_md(r.journey)} | {_md(r.device)} | {icon} {verdict(r)} | {step} | "
             f"{reason} | {r.duration_seconds:.2f}s | {r.clicks} |"
         )
+    if report_url:
+        base = report_url.rstrip("/")
+        lines += ["", f"[HTML report]({base}/index.html)"]
+        for r in results:
+            frame = failure_frame(r)
+            if frame is not None:
+                alt = _alt(f"{r.journey} at step {frame.step}")
+                lines += ["", f"![{alt}]({base}/{copied_path(r, frame.path)})"]
     return "\n".join(lines) + "\n"
+
+
+def _alt(text: str) -> str:
+    return re.sub(r"[\[\]()<>|\n]", " ", text)

@@ -77,6 +77,7 @@ class PageLoad:
     cls: float | None = None
     inp_seconds: float | None = None
     status: int | None = None
+    title: str | None = None  # the page's title, as the shopper's tab showed it
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,17 @@ class ContentCheck:
     name: str
     passed: bool
     step: str
+
+
+@dataclass(frozen=True)
+class FilmFrame:
+    """One picture of the viewport after a step (or at the failure): what the shopper saw."""
+
+    step_index: int
+    step: str
+    path: str  # a JPEG in the run's artifact folder
+    size_bytes: int
+    at_failure: bool = False  # the frame of the step the run failed at
 
 
 @dataclass(frozen=True)
@@ -197,6 +209,7 @@ class RunResult:
     frustration: tuple[FrustrationSignal, ...] = ()
     experience_score: int | None = None  # 0-100, see experience.py; None: not scored
     accessibility: Accessibility | None = None  # None: the journey did not ask
+    filmstrip: tuple[FilmFrame, ...] = ()  # pictures after the steps that changed the screen
 
     @property
     def failure_kind(self) -> FailureKind | None:

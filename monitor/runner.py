@@ -33,6 +33,7 @@ from monitor.journey import (
     ExpectContentStep,
     ExpectStep,
     FillStep,
+    FilmstripMode,
     Journey,
     RememberStep,
     ScreenshotStep,
@@ -105,6 +106,9 @@ class Runner:
     on_step: StepListener | None = None
     stop_before_payment: bool = False  # for every journey, as `stop_before: payment` does
     observers: Sequence[Factory] | None = None  # the measurements beside the steps; None: all
+    # For journeys that don't say (see filmstrip.py). Off unless asked: frames cost Chromium
+    # CPU on every run (`run` asks for on-failure, `serve` leaves it off).
+    filmstrip: FilmstripMode = "off"
     clock: Callable[[], float] = time.monotonic
     wall_clock: Callable[[], float] = time.time
 
@@ -272,7 +276,14 @@ class _Play:
         # A re-play is only for its trace: its observers keep no files beside the failed run's.
         folder = self.folder if self.replay_of is None else None
         self.observers = Observers.for_run(
-            RunContext(self.journey, folder, self.secret_list), self.runner.observers
+            RunContext(
+                self.journey,
+                folder,
+                self.secret_list,
+                self.masked_fields,
+                self.runner.filmstrip,
+            ),
+            self.runner.observers,
         )
         await self.observers.attach(context, page)
         await self._emulate_network(context, page)

@@ -17,21 +17,22 @@ import ssl
 import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from monitor.alerts import AlertState, Notifier
-from monitor.artifacts import prune
+from monitor.artifacts import RunFolder, prune
 from monitor.browser import FoundBrowser
 from monitor.config import Alerts
 from monitor.errors import BrowserError, JourneyError
 from monitor.history import History
-from monitor.journey import Journey
+from monitor.journey import FilmstripMode, Journey
 from monitor.loader import journey_files
 from monitor.metrics import CheckoutMetrics
+from monitor.report_html import write_html_report
 from monitor.result import Failure, FailureKind, RunResult
 from monitor.runner import Runner, TraceMode
 from monitor.scheduler import Scheduler
@@ -53,6 +54,7 @@ class ServeOptions:
     artifacts_dir: Path | None = Path("artifacts")
     keep_artifacts: int = 20  # failed-run folders kept per journey
     trace: TraceMode = "on-failure"
+    filmstrip: FilmstripMode = "off"  # for journeys that don't say: frames cost every run
     location: str = ""
     watch_seconds: float = 2.0  # how often journey files are checked for changes
     alerts: Alerts | None = None  # built-in notifications, from --config
@@ -162,6 +164,7 @@ class Monitor:
             self.keeper.devices,
             artifacts_dir=self.options.artifacts_dir,
             trace=self.options.trace,
+            filmstrip=self.options.filmstrip,
             location=self.options.location,
             stop_before_payment=self.options.stop_before_payment,
         )
@@ -175,6 +178,7 @@ class Monitor:
         return result
 
     def publish(self, journey: Journey, result: RunResult, retries: int) -> None:
+        result = self._with_report(journey, result)
         self.history.record(result)
         self.metrics.observe(journey, result, retries=retries)
         if self.notifier is not None:
@@ -189,8 +193,23 @@ class Monitor:
             f" after {retries} retries" if retries else "",
             reason,
         )
-        if self.options.artifacts_dir is not None and not result.passed:
+        if self.options.artifacts_dir is not None and (not result.passed or result.filmstrip):
             prune(self.options.artifacts_dir, journey.name, self.options.keep_artifacts)
+
+    def _with_report(self, journey: Journey, result: RunResult) -> RunResult:
+        """A failed run's HTML report, in its artifact folder beside the files it links."""
+        root = self.options.artifacts_dir
+        if root is None or result.passed or result.failure_kind is FailureKind.MONITOR_ERROR:
+            return result
+        folder = RunFolder(root, journey.name, result.started_at, result.attempt).path
+        try:
+            index = write_html_report(
+                folder / "report", [result], {journey.name: journey.budgets}, copy_files=False
+            )
+        except OSError as exc:
+            log.warning("could not write the report of %s: %s", journey.name, exc)
+            return result
+        return replace(result, artifacts={**result.artifacts, "report": str(index)})
 
     def _state(self, name: str, running: bool, next_run_at: float | None) -> None:
         status = self.history.status(name)

@@ -23,6 +23,7 @@ from prometheus_client import CollectorRegistry
 from monitor.history import History
 from monitor.metrics import exposition
 from monitor.report import results_document
+from monitor.result import RunResult
 from monitor.status_page import render_status_page
 
 DEFAULT_PORT = 9118  # not 9115: that is blackbox_exporter's
@@ -151,7 +152,22 @@ async def api_runs(request: web.Request) -> web.Response:
         return web.json_response(
             {"error": f"no journey named {journey!r}", "journeys": known.split(", ")}, status=404
         )
-    return web.json_response(results_document(state.history.recent(journey, limit)))
+    runs = state.history.recent(journey, limit)
+    document = results_document(runs)
+    for run, shown in zip(runs, document["journeys"], strict=True):
+        shown["urls"] = _urls(state, run)
+    return web.json_response(document)
+
+
+def _urls(state: ServerState, run: RunResult) -> dict[str, object]:
+    """Where a run's report, files and filmstrip frames are served, under /artifacts/."""
+    return {
+        "report": artifact_url(state, run.artifacts["report"])
+        if "report" in run.artifacts
+        else None,
+        "artifacts": {name: artifact_url(state, path) for name, path in run.artifacts.items()},
+        "filmstrip": [artifact_url(state, frame.path) for frame in run.filmstrip],
+    }
 
 
 def _bad_request(message: str) -> web.Response:

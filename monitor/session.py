@@ -16,7 +16,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from monitor.browser import FoundBrowser, launch_options
 from monitor.errors import BrowserLaunchFailed
-from monitor.journey import Journey
+from monitor.journey import FilmstripMode, Journey
 from monitor.result import RunResult
 from monitor.runner import Runner, StepListener, TraceMode
 
@@ -121,6 +121,7 @@ async def run_journeys(
     parallel: int = 1,
     artifacts_dir: Path | None = None,
     trace: TraceMode = "on-failure",
+    filmstrip: FilmstripMode = "on-failure",
     location: str = "",
     on_step: StepListener | None = None,
     on_result: ResultListener | None = None,
@@ -133,6 +134,7 @@ async def run_journeys(
             devices,
             artifacts_dir=artifacts_dir,
             trace=trace,
+            filmstrip=filmstrip,
             location=location,
             on_step=on_step,
             stop_before_payment=stop_before_payment,

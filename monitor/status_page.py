@@ -143,7 +143,7 @@ def _card(status: JourneyStatus, now: float, artifact_url: ArtifactUrl) -> str:
     shots = _artifacts(journey.name, last, artifact_url) if last else ""
     overview = f'<div class="overview"><div class="main">{_problem(status, now)}'
     overview += f"{_facts(status, now)}</div>{shots}</div>"
-    history = _trends(status) + _errors(last) if last else ""
+    history = _filmstrip(last, artifact_url) + _trends(status) + _errors(last) if last else ""
     return (
         f'<article class="journey {_key(status)}" id="{_anchor(status)}">'
         f'<header><span class="badge">{symbol} {words}</span>'
@@ -247,8 +247,32 @@ def _artifacts(journey: str, last: RunResult, artifact_url: ArtifactUrl) -> str:
     return f'<div class="artifacts">{figure}<p>Last run: {" · ".join(links)}</p></div>'
 
 
+def _filmstrip(last: RunResult, artifact_url: ArtifactUrl) -> str:
+    """The last run's frames, the one at the failure first; each links to its picture."""
+    frames = sorted(last.filmstrip, key=lambda f: not f.at_failure)
+    figures = []
+    for frame in frames:
+        url = _safe_url(artifact_url(frame.path))
+        if url is None:
+            continue
+        label = f"{frame.step_index + 1}. {frame.step}" + (" (failed)" if frame.at_failure else "")
+        figures.append(
+            f'<figure class="{"fail" if frame.at_failure else ""}"><a href="{url}">'
+            f'<img src="{url}" alt="{_e("After step " + label)}" loading="lazy"></a>'
+            f"<figcaption>{_e(label)}</figcaption></figure>"
+        )
+    if not figures:
+        return ""
+    return f'<div class="filmstrip" aria-label="What the shopper saw">{"".join(figures)}</div>'
+
+
 def _artifact_label(name: str) -> str:
-    labels = {"screenshot": "full screenshot", "html": "page HTML", "trace": "Playwright trace"}
+    labels = {
+        "screenshot": "full screenshot",
+        "html": "page HTML",
+        "trace": "Playwright trace",
+        "report": "report",
+    }
     if name.startswith("screenshot:"):
         return f"screenshot “{name.removeprefix('screenshot:')}”"
     return labels.get(name, name)
@@ -474,6 +498,10 @@ font:700 13px/22px system-ui,sans-serif;color:#fff}.marks .ok{background:var(--o
 .journey.passing{border-left-color:var(--ok)}.over_budget .problem{background:var(--over-bg)}
 .pill.failing b{color:var(--fail)}.pill.over_budget b{color:var(--over)}
 .pill.passing b{color:var(--ok)}
+.filmstrip{display:flex;gap:8px;overflow-x:auto;margin:0 0 10px;padding-bottom:4px}
+.filmstrip figure{flex:0 0 160px;margin:0}.filmstrip figcaption{font-size:12px;
+overflow-wrap:anywhere}.filmstrip img{display:block;width:100%;height:auto;
+border:2px solid var(--line);border-radius:4px}.filmstrip .fail img{border-color:var(--fail)}
 @media (max-width:600px){body{font-size:14px}.headline{font-size:19px}
 .journey,.summary{padding:12px}.facts{grid-template-columns:1fr 1fr}}
 """

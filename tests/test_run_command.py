@@ -141,6 +141,8 @@ def test_secrets_never_appear_in_output_reports_or_artifacts(
             str(art),
             "--trace",
             "always",
+            "--html",
+            str(tmp_path / "report"),
             env={"SHOP_URL": shop.url, "TEST_CARD": DECLINED_CARD, **gated_env},
         )
         secrets = gate_secrets(gated)
@@ -156,11 +158,13 @@ def test_secrets_never_appear_in_output_reports_or_artifacts(
     ]
     files = [p for p in art.rglob("*") if p.is_file()]
     assert any(p.name == "trace.zip" for p in files) and any(p.suffix == ".html" for p in files)
+    assert any(p.suffix == ".jpg" for p in files)  # the filmstrip: its card field is masked
+    files += [p for p in (tmp_path / "report").rglob("*") if p.is_file()]
     for path in files:
         if path.suffix == ".zip":
             with zipfile.ZipFile(path) as trace:
                 texts += [trace.read(n).decode("utf-8", "replace") for n in trace.namelist()]
-        elif path.suffix != ".png":
+        elif path.suffix not in (".png", ".jpg"):  # pictures: secret fields blacked out
             texts.append(path.read_text())
     leaked = [t for t in texts if DECLINED_CARD in t or "4000 0000 0000 0002" in t]
     assert leaked == []

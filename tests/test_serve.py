@@ -440,3 +440,32 @@ def test_secrets_never_reach_logs_status_page_api_alerts_or_artifacts(
     assert leaks == []
     assert "'Signed in as somebody else' on the page" in json.dumps(received)  # past the gates
     assert [(s, t[:200]) for t in texts for s in secrets if s in t] == []
+
+
+def test_a_failed_run_keeps_its_report_and_filmstrip_served_and_named_in_the_api(
+    tmp_path: Path, serve_process: Callable[..., ServeProcess]
+) -> None:
+    from local_site import Answer, local_site
+
+    with local_site({"/": Answer(body="<title>Shop</title><h1>Sold out</h1>")}) as url:
+        journey = tmp_path / "filmed.yaml"
+        journey.write_text(
+            f"name: filmed\nbase_url: {url}\nevery: 30s\nretries: 0\ntimeout: 1s\n"
+            "filmstrip: on-failure\nsteps:\n  - goto: /\n  - expect: {text: Welcome}\n"
+        )
+        server = serve_process([journey])
+        runs = wait_for(
+            lambda: json.loads(server.get("/api/runs?journey=filmed")[1])["journeys"], 60, "a run"
+        )
+    urls = runs[0]["urls"]
+    assert runs[0]["failure_kind"] == "assertion_failed"
+    assert [f["step"] for f in runs[0]["filmstrip"]] == ["goto /", "expect text Welcome"]
+    assert len(urls["filmstrip"]) == 2 and urls["report"].endswith("/report/index.html")
+    for frame in urls["filmstrip"]:
+        assert server.get(frame)[0] == 200
+    status, report = server.get(urls["report"])
+    assert status == 200 and "Sold out" not in report and "assertion_failed" in report
+    journey_page = server.get(urls["report"].replace("index.html", "01-filmed.html"))[1]
+    assert 'src="../frame-01-goto-.jpg"' in journey_page
+    page = server.get("/")[1]
+    assert f'href="{urls["report"]}"' in page and f'src="{urls["filmstrip"][1]}"' in page

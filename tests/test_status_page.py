@@ -19,6 +19,7 @@ from monitor.result import (
     ConsoleError,
     Failure,
     FailureKind,
+    FilmFrame,
     FrustrationSignal,
     HttpError,
     PageLoad,
@@ -292,6 +293,31 @@ def test_hostile_shop_text_never_runs_in_chromium_and_reads_as_text(page: Page) 
     assert HOSTILE in page.locator("q.step").inner_text()
     assert page.locator("h2").inner_text() == HOSTILE
     assert page.locator("img").get_attribute("src") == f'/a/shot.png"{ATTRIBUTE}'
+
+
+def filmed_status() -> JourneyStatus:
+    frames = (
+        FilmFrame(0, "goto /", "f1.jpg", 20_000),
+        FilmFrame(3, HOSTILE, "f2.jpg", 20_000),
+        FilmFrame(7, f"pay {ATTRIBUTE}", "f3.jpg", 20_000, at_failure=True),
+    )
+    last = run(
+        NOW - 60, FailureKind.PAYMENT_DECLINED, filmstrip=frames, artifacts={"report": "r.html"}
+    )
+    return status(journey(), last)
+
+
+@pytest.mark.browser
+def test_the_last_runs_filmstrip_leads_with_the_failure_and_links_its_report(page: Page) -> None:
+    shown = render_status_page([filmed_status()], NOW, artifact_url=lambda p: f"/artifacts/{p}")
+    page.set_content(shown)
+    captions = page.locator(".filmstrip figcaption").all_inner_texts()
+    assert captions == [f"8. pay {ATTRIBUTE} (failed)", "1. goto /", f"4. {HOSTILE}"]
+    srcs = page.locator(".filmstrip img").evaluate_all("all => all.map(i => i.getAttribute('src'))")
+    assert srcs == ["/artifacts/f3.jpg", "/artifacts/f1.jpg", "/artifacts/f2.jpg"]
+    assert page.get_by_role("link", name="report").get_attribute("href") == "/artifacts/r.html"
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator("script").count() == 0 and page.locator("img[src=x]").count() == 0
 
 
 # ---------------------------------------------------------------- how it looks
