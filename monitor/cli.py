@@ -297,6 +297,7 @@ def run_and_report(journeys: list[Journey], args: argparse.Namespace) -> int:
 
     from monitor.browser import find_browser
     from monitor.console import Progress, print_summary
+    from monitor.processes import adopt_orphans
     from monitor.session import run_journeys
 
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
@@ -305,6 +306,7 @@ def run_and_report(journeys: list[Journey], args: argparse.Namespace) -> int:
     except BrowserError as exc:
         _report_no_browser(args, journeys, exc)
         raise
+    adopt_orphans()  # the browser's helpers are ours to wait for, not init's: none outlives us
     progress = Progress(console, quiet=args.quiet)
     pace = f"{args.parallel} at a time" if args.parallel > 1 else "one at a time"
     count = f"{len(journeys)} journey{'s' * (len(journeys) != 1)}"
@@ -493,6 +495,7 @@ def serve_journeys(
     import logging
 
     from monitor.browser import find_browser
+    from monitor.processes import adopt_orphans
     from monitor.serve import Monitor, ServeOptions, serve_forever
 
     host, port = _listen(args.listen)
@@ -513,6 +516,7 @@ def serve_journeys(
         web = load_web_config(args.web_config, os.environ)
         ssl_context(web)  # a bad certificate is an error now, not after the browser started
     found = find_browser(args.browser_path)
+    adopt_orphans()  # the browser's helpers are ours to wait for, not init's: none outlives us
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)-7s %(message)s",

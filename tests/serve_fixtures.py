@@ -150,6 +150,59 @@ def webhook_receiver() -> Iterator[tuple[str, list[Any]]]:
         thread.join()
 
 
+@dataclass(frozen=True)
+class ProcessEntry:
+    """One line of /proc: a pid is only the same process while its start time is the same."""
+
+    pid: int
+    start_ticks: int
+    pgid: int
+    state: str
+    command: str
+
+
+def process_table() -> dict[int, ProcessEntry]:
+    table = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        command, rest = text[text.index("(") + 1 : text.rindex(")")], text.rsplit(")", 1)[1]
+        fields = rest.split()
+        pid = int(stat.parent.name)
+        table[pid] = ProcessEntry(pid, int(fields[19]), int(fields[2]), fields[0], command)
+    return table
+
+
+@dataclass(frozen=True)
+class StartedProcesses:
+    processes: frozenset[ProcessEntry]
+    groups: frozenset[int]
+
+    def left(self) -> list[ProcessEntry]:
+        """Those still in the process table, and anything in one of their groups. A zombie
+        counts: it holds its pid and is listed by `ps` until a parent reaps it."""
+        known = {(p.pid, p.start_ticks) for p in self.processes}
+        return [
+            p
+            for p in process_table().values()
+            if (p.pid, p.start_ticks) in known or p.pgid in self.groups
+        ]
+
+
+@contextmanager
+def busy_cpus(count: int) -> Iterator[None]:
+    """`count` busy loops for the duration: a loaded machine."""
+    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
+
+
 @dataclass
 class ServeProcess:
     process: subprocess.Popen[str]
@@ -185,6 +238,15 @@ class ServeProcess:
             frontier = {pid for pid, ppid in parents.items() if ppid in frontier} - found
             found |= frontier
         return found
+
+    def started(self) -> StartedProcesses:
+        """What serve has started so far: its descendants and the process groups they lead
+        (Chromium leads its own; a process orphaned when its parent exits keeps its group)."""
+        table = process_table()
+        return StartedProcesses(
+            frozenset(table[pid] for pid in self.children() if pid in table),
+            frozenset(table[pid].pgid for pid in self.children() if pid in table) - {os.getpgrp()},
+        )
 
     def stop(self) -> int:
         if self.process.poll() is None:
