@@ -210,6 +210,17 @@ class ServeProcess:
     output: list[str]
     log: IO[str]
 
+    def read_through(self, last: str) -> list[str]:
+        """Read what it prints up to the line holding `last` (printed at once with the
+        status page line); every line read so far."""
+        assert self.process.stdout is not None
+        while not any(last in line for line in self.output):
+            line = self.process.stdout.readline()
+            if not line:
+                raise AssertionError(f"it ended before printing {last!r}: {self.output}")
+            self.output.append(line)
+        return self.output
+
     def get(self, path: str) -> tuple[int, str]:
         return http_get(self.url + path)
 
@@ -265,20 +276,19 @@ class ServeProcess:
 def start_serve(
     paths: list[Path], tmp_path: Path, *extra: str, env: dict[str, str] | None = None
 ) -> ServeProcess:
+    arguments = ["serve", *map(str, paths), "--listen", "127.0.0.1:0"]
+    return start_monitor(
+        [*arguments, "--artifacts", str(tmp_path / "artifacts"), *extra], tmp_path, env=env
+    )
+
+
+def start_monitor(
+    arguments: list[str], tmp_path: Path, env: dict[str, str] | None = None
+) -> ServeProcess:
+    """`checkout-monitor ARGUMENTS` as a user starts it, once it prints its status page."""
     log = open(tmp_path / "serve.log", "w+")  # noqa: SIM115 - lives as long as the process
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "monitor",
-            "serve",
-            *map(str, paths),
-            "--listen",
-            "127.0.0.1:0",
-            "--artifacts",
-            str(tmp_path / "artifacts"),
-            *extra,
-        ],
+        [sys.executable, "-m", "monitor", *arguments],
         stdout=subprocess.PIPE,
         stderr=log,
         text=True,
