@@ -191,6 +191,29 @@ class StartedProcesses:
         ]
 
 
+def descendants(root: int) -> set[int]:
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, ppid in parents.items() if ppid in frontier} - found
+        found |= frontier
+    return found
+
+
+def started_by(root: int) -> StartedProcesses:
+    """What a process has started so far: its descendants and the process groups they lead
+    (Chromium leads its own; a process orphaned when its parent exits keeps its group)."""
+    table = process_table()
+    found = [table[pid] for pid in descendants(root) if pid in table]
+    return StartedProcesses(frozenset(found), frozenset(p.pgid for p in found) - {os.getpgrp()})
+
+
 @contextmanager
 def busy_cpus(count: int) -> Iterator[None]:
     """`count` busy loops for the duration: a loaded machine."""
@@ -237,27 +260,10 @@ class ServeProcess:
 
     def children(self) -> set[int]:
         """Every process descending from serve (the Playwright driver, Chromium)."""
-        parents: dict[int, int] = {}
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-                parents[int(stat.parent.name)] = int(fields[1])
-            except (OSError, IndexError, ValueError):
-                continue
-        found, frontier = set(), {self.process.pid}
-        while frontier:
-            frontier = {pid for pid, ppid in parents.items() if ppid in frontier} - found
-            found |= frontier
-        return found
+        return descendants(self.process.pid)
 
     def started(self) -> StartedProcesses:
-        """What serve has started so far: its descendants and the process groups they lead
-        (Chromium leads its own; a process orphaned when its parent exits keeps its group)."""
-        table = process_table()
-        return StartedProcesses(
-            frozenset(table[pid] for pid in self.children() if pid in table),
-            frozenset(table[pid].pgid for pid in self.children() if pid in table) - {os.getpgrp()},
-        )
+        return started_by(self.process.pid)
 
     def stop(self) -> int:
         if self.process.poll() is None:
