@@ -280,16 +280,26 @@ class ServeProcess:
 
 
 def start_serve(
-    paths: list[Path], tmp_path: Path, *extra: str, env: dict[str, str] | None = None
+    paths: list[Path],
+    tmp_path: Path,
+    *extra: str,
+    env: dict[str, str] | None = None,
+    start_seconds: float = 30,
 ) -> ServeProcess:
     arguments = ["serve", *map(str, paths), "--listen", "127.0.0.1:0"]
     return start_monitor(
-        [*arguments, "--artifacts", str(tmp_path / "artifacts"), *extra], tmp_path, env=env
+        [*arguments, "--artifacts", str(tmp_path / "artifacts"), *extra],
+        tmp_path,
+        env=env,
+        start_seconds=start_seconds,
     )
 
 
 def start_monitor(
-    arguments: list[str], tmp_path: Path, env: dict[str, str] | None = None
+    arguments: list[str],
+    tmp_path: Path,
+    env: dict[str, str] | None = None,
+    start_seconds: float = 30,
 ) -> ServeProcess:
     """`checkout-monitor ARGUMENTS` as a user starts it, once it prints its status page."""
     log = open(tmp_path / "serve.log", "w+")  # noqa: SIM115 - lives as long as the process
@@ -302,8 +312,8 @@ def start_monitor(
     )
     lines: list[str] = []
     assert process.stdout is not None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    began = time.monotonic()
+    while time.monotonic() < began + start_seconds:
         line = process.stdout.readline()
         if not line:
             break
@@ -316,15 +326,20 @@ def start_monitor(
     log.seek(0)
     problem = log.read()
     log.close()
-    raise AssertionError(f"serve did not start: {''.join(lines)}\n{problem}")
+    raise AssertionError(
+        f"serve did not start in {time.monotonic() - began:.0f}s (exit {process.returncode}): "
+        f"{''.join(lines)}\n{problem}"
+    )
 
 
 @pytest.fixture
 def serve_process(tmp_path: Path) -> Iterator[Callable[..., ServeProcess]]:
     started: list[ServeProcess] = []
 
-    def start(paths: list[Path], *extra: str, env: dict[str, str] | None = None) -> ServeProcess:
-        server = start_serve(paths, tmp_path, *extra, env=env)
+    def start(
+        paths: list[Path], *extra: str, env: dict[str, str] | None = None, start_seconds: float = 30
+    ) -> ServeProcess:
+        server = start_serve(paths, tmp_path, *extra, env=env, start_seconds=start_seconds)
         started.append(server)
         return server
 

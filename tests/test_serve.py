@@ -136,8 +136,9 @@ def test_sigterm_on_a_loaded_machine_leaves_no_process_behind(
 
     with busy_cpus(4):
         for attempt in range(5):
-            server = serve_process([journey], env={"SHOP_URL": shop.url})
-            wait_for(lambda s=server: running(s), 60, "a run in progress")
+            # Starting takes long on a loaded machine; stopping must not.
+            server = serve_process([journey], env={"SHOP_URL": shop.url}, start_seconds=120)
+            wait_for(lambda s=server: running(s), 120, "a run in progress")
             started = server.started()
             assert any("chrom" in p.command for p in started.processes), started
             assert started.groups, "Chromium should lead its own process group"
@@ -149,7 +150,7 @@ def test_sigterm_on_a_loaded_machine_leaves_no_process_behind(
 
             assert left == [], f"stop {attempt + 1}: still there after serve exited: {left}"
             assert code == 0
-            assert time.monotonic() - began < 10
+            assert time.monotonic() - began < 15  # browser closed, helpers waited for
 
 
 @pytest.fixture
