@@ -12,12 +12,13 @@ started: when the browser is closed, it waits for every process of the tree and 
 it has seen, kills what remains after a short grace, and reaps what was orphaned to us.
 Linux only (it reads /proc); elsewhere it finds nothing and does nothing.
 
-    >>> adopt_orphans()                                     # once, in the command's process
-    >>> before = own_children()
-    >>> playwright = await async_playwright().start()      # doctest: +SKIP
-    >>> tree = ProcessTree(own_children() - before)         # the driver, and what it starts
-    >>> ...; tree.remember(); await playwright.stop()       # doctest: +SKIP
-    >>> killed = await tree.end()                           # doctest: +SKIP
+    adopt_orphans()                              # once, in a command's own process
+    before = own_children()
+    playwright = await async_playwright().start()
+    tree = ProcessTree(own_children() - before)  # the driver, and all it will start
+    ...                                          # launch, run; tree.remember() now and then
+    await playwright.stop()
+    killed = await tree.end()                    # nothing of it is left
 """
 
 from __future__ import annotations
