@@ -96,6 +96,7 @@ def _paths_argument(sub: argparse.ArgumentParser) -> None:
 # ---------------------------------------------------------------- demo
 
 DEMO_FAULT = "pay-button=covered"
+DEMO_EVERY = 30.0  # seconds between runs of each journey with `demo --serve`
 
 
 def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -108,26 +109,35 @@ def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         runs its journeys once in headless Chromium with the same output as `run`, then runs
         the guest checkout again with a fault switched on ({DEMO_FAULT}: a cookie banner
         covers the pay button) to show how a broken checkout is reported.
-        Exit 0 when the healthy shop passed and the broken one was caught.""",
+        Exit 0 when the healthy shop passed and the broken one was caught.
+
+        With --serve it keeps the shop up and runs its journeys every {DEMO_EVERY:g}s (--every)
+        as `serve` does, with the status page, /metrics and /api on --listen. It prints those
+        addresses, the shop's, and the curl lines that switch a fault on and off in the shop:
+        watch the failure show on the status page and in the metrics. --fault switches faults
+        on from the start. Ctrl+C (or SIGTERM) stops the runs, the browser and the shop;
+        exit 0.""",
         """\
         checkout-monitor demo
         checkout-monitor demo --fault decline-all        # see a different failure
         checkout-monitor demo --fault slow:/checkout=2500 --fault broken-images
-        checkout-monitor demo --serve                    # live metrics and status page""",
+        checkout-monitor demo --serve                    # live metrics and status page
+        checkout-monitor demo --serve --fault decline-all --listen 127.0.0.1:9200""",
         _demo,
     )
     sub.add_argument(
         "--serve",
         action="store_true",
-        help="instead of one run: keep the shop up and `serve` its journeys every "
-        "30s, with metrics and the status page; switch faults on at "
-        "SHOP/__faults to watch them show",
+        help=f"instead of one run: keep the shop up and `serve` its journeys every "
+        f"{DEMO_EVERY:g}s, with metrics and the status page; prints the curl lines that "
+        "switch faults on and off in the shop",
     )
     sub.add_argument(
         "--fault",
         action="append",
         metavar="NAME",
-        help=f"fault for the second run (repeatable; default: {DEMO_FAULT}); "
+        help=f"a fault to switch on (repeatable): for the second run (default: {DEMO_FAULT}), "
+        "or with --serve from the start (default: none); "
         "`checkout-monitor demo-shop --list-faults` lists them",
     )
     sub.add_argument(
@@ -138,23 +148,70 @@ def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         help="where failure screenshots, HTML and traces go (default: artifacts/)",
     )
     _trace_argument(sub, hidden=True)
-    sub.add_argument("--quiet", action="store_true", help="no per-step progress")
+    sub.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no per-step progress (with --serve: no line per run, only warnings)",
+    )
     _browser_argument(sub)
-    _serve_arguments(sub, with_outputs=False)
+    serving = sub.add_argument_group("with --serve")
+    serve_only = _serve_arguments(sub, with_outputs=False, into=serving)
+    serve_only.append(
+        serving.add_argument(
+            "--every",
+            type=_interval,
+            default=DEMO_EVERY,
+            metavar="DURATION",
+            help=f"how often each journey runs, e.g. 10s or 2m (default {DEMO_EVERY:g}s)",
+        )
+    )
+    # What the flags of `--serve` alone are when not given (types applied, env read), to
+    # tell a user who gives one without --serve that it would do nothing.
+    defaults = sub.parse_args([])
+    sub.set_defaults(
+        serve_only={a.dest: (a.option_strings[0], getattr(defaults, a.dest)) for a in serve_only}
+    )
+
+
+def _interval(text: str) -> float:
+    from monitor.journey import parse_duration
+
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if seconds < 1:
+        raise argparse.ArgumentTypeError("must be 1s or more")
+    return seconds
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from rich.console import Console
+    from monitor.demo import FaultError, parse_fault
 
-    from monitor.demo import DemoShopThread, FaultError, parse_fault
-    from monitor.loader import load_journeys
-
-    faults = args.fault or [DEMO_FAULT]
-    for name in faults:
+    for name in args.fault or []:
         try:
             parse_fault(name)
         except FaultError as exc:
             raise ConfigError(str(exc)) from None
+    if args.serve:
+        return _serve_demo(args)
+    given = [
+        flag for dest, (flag, unset) in args.serve_only.items() if getattr(args, dest) != unset
+    ]
+    if given:
+        them = "them" if len(given) > 1 else "it"
+        raise ConfigError(
+            f"{', '.join(given)}: only with --serve; add --serve, or leave {them} out"
+        )
+    return _demo_once(args, args.fault or [DEMO_FAULT])
+
+
+def _demo_once(args: argparse.Namespace, faults: list[str]) -> int:
+    from rich.console import Console
+
+    from monitor.demo import DemoShopThread
+    from monitor.loader import load_journeys
+
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
     args.parallel, args.json, args.junit = 1, None, None
     with DemoShopThread() as shop:
@@ -174,10 +231,49 @@ def _demo(args: argparse.Namespace) -> int:
     return EXIT_OK if healthy == EXIT_OK and broken == EXIT_FAILED else EXIT_FAILED
 
 
+def _serve_demo(args: argparse.Namespace) -> int:
+    """The demo shop, and `serve` of its journeys every --every seconds, until stopped."""
+    from monitor.demo import DemoShopThread
+    from monitor.loader import load_journeys
+
+    faults: list[str] = args.fault or []
+    with DemoShopThread(faults=faults) as shop:
+        env = {**os.environ, "SHOP_URL": shop.url}
+
+        def load() -> list[Journey]:
+            journeys = load_journeys([DEMO_JOURNEYS], env=env)
+            return [j.model_copy(update={"every": args.every}) for j in journeys]
+
+        print(
+            f"Demo shop at {shop.url} (payment provider at {shop.provider_url}); "
+            f"faults on: {', '.join(faults) or 'none'}",
+            flush=True,
+        )
+        code = serve_journeys(
+            load(), load, [str(DEMO_JOURNEYS)], args, more=_fault_switches(shop.url, args.every)
+        )
+    print("Stopped: the runs, the browser and the demo shop.", flush=True)
+    return code
+
+
+def _fault_switches(shop_url: str, every: float) -> str:
+    """The shop's address and the exact commands that switch a fault on and off."""
+    return (
+        f"  shop         {shop_url}/\n"
+        f"Each journey runs every {_human_seconds(every)}. Switch a fault on in the shop, watch "
+        "it show, switch it off:\n"
+        f'  curl -X POST {shop_url}/__faults -d \'{{"faults": ["decline-all"]}}\'\n'
+        f"  curl -X DELETE {shop_url}/__faults\n"
+        f"  curl {shop_url}/__faults      # what is on, and every fault there is\n"
+    )
+
+
 def _next_steps() -> str:
     return textwrap.dedent("""
         [bold]What next[/bold]
           checkout-monitor demo --fault decline-all      another fault (see demo-shop --help)
+          checkout-monitor demo --serve                  the shop and its journeys every 30 s,
+                                                         with metrics and a status page
           checkout-monitor demo-shop --port 8080         the demo shop alone, to explore at
                                                          http://127.0.0.1:8080 and to aim
           checkout-monitor run                           the journeys in journeys/ at it
@@ -313,6 +409,7 @@ def run_and_report(journeys: list[Journey], args: argparse.Namespace) -> int:
 
     from monitor.browser import find_browser
     from monitor.console import Progress, print_summary
+    from monitor.processes import adopt_orphans
     from monitor.session import run_journeys
 
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
@@ -321,6 +418,7 @@ def run_and_report(journeys: list[Journey], args: argparse.Namespace) -> int:
     except BrowserError as exc:
         _report_no_browser(args, journeys, exc)
         raise
+    adopt_orphans()  # the browser's helpers are ours to wait for, not init's: none outlives us
     progress = Progress(console, quiet=args.quiet)
     pace = f"{args.parallel} at a time" if args.parallel > 1 else "one at a time"
     count = f"{len(journeys)} journey{'s' * (len(journeys) != 1)}"
@@ -414,52 +512,60 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _shard_argument(sub, "run")
 
 
-def _serve_arguments(sub: argparse.ArgumentParser, with_outputs: bool = True) -> None:
+def _serve_arguments(
+    sub: argparse.ArgumentParser,
+    with_outputs: bool = True,
+    into: argparse._ArgumentGroup | None = None,
+) -> list[argparse.Action]:
+    """Options of `serve` (`into` a group of the help, if given); the actions added."""
     env = os.environ.get
-    sub.add_argument(
-        "--listen",
-        default=env("CHECKOUT_MONITOR_LISTEN", "127.0.0.1:9118"),
-        metavar="HOST:PORT",
-        help="where to serve (env CHECKOUT_MONITOR_LISTEN; default 127.0.0.1:9118)",
-    )
-    sub.add_argument(
-        "--concurrency",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="journeys running at once (env CHECKOUT_MONITOR_CONCURRENCY; default 2)",
-    )
-    sub.add_argument(
-        "--location",
-        default=env("CHECKOUT_MONITOR_LOCATION", ""),
-        metavar="NAME",
-        help="the `location` label of every series (env CHECKOUT_MONITOR_LOCATION)",
-    )
-    sub.add_argument(
-        "--config",
-        type=Path,
-        default=env("CHECKOUT_MONITOR_CONFIG"),  # argparse applies `type` to a str default
-        metavar="FILE",
-        help="config file with built-in alert notifications (env CHECKOUT_MONITOR_CONFIG); "
-        "see README",
-    )
-    sub.add_argument(
-        "--web-config",
-        type=Path,
-        default=env("CHECKOUT_MONITOR_WEB_CONFIG"),
-        metavar="FILE",
-        help="basic auth and TLS for the HTTP endpoints, in Prometheus exporter-toolkit's "
-        "web config format (env CHECKOUT_MONITOR_WEB_CONFIG)",
-    )
-    sub.add_argument(
-        "--keep-artifacts",
-        type=int,
-        default=20,
-        metavar="N",
-        help="failed runs kept per journey (default 20)",
-    )
+    target: argparse._ActionsContainer = sub if into is None else into
+    added = [
+        target.add_argument(
+            "--listen",
+            default=env("CHECKOUT_MONITOR_LISTEN", "127.0.0.1:9118"),
+            metavar="HOST:PORT",
+            help="where to serve (env CHECKOUT_MONITOR_LISTEN; default 127.0.0.1:9118)",
+        ),
+        target.add_argument(
+            "--concurrency",
+            type=_positive_int,
+            default=None,
+            metavar="N",
+            help="journeys running at once (env CHECKOUT_MONITOR_CONCURRENCY; default 2)",
+        ),
+        target.add_argument(
+            "--location",
+            default=env("CHECKOUT_MONITOR_LOCATION", ""),
+            metavar="NAME",
+            help="the `location` label of every series (env CHECKOUT_MONITOR_LOCATION)",
+        ),
+        target.add_argument(
+            "--config",
+            type=Path,
+            default=env("CHECKOUT_MONITOR_CONFIG"),  # argparse applies `type` to a str default
+            metavar="FILE",
+            help="config file with built-in alert notifications (env CHECKOUT_MONITOR_CONFIG); "
+            "see README",
+        ),
+        target.add_argument(
+            "--web-config",
+            type=Path,
+            default=env("CHECKOUT_MONITOR_WEB_CONFIG"),
+            metavar="FILE",
+            help="basic auth and TLS for the HTTP endpoints, in Prometheus exporter-toolkit's "
+            "web config format (env CHECKOUT_MONITOR_WEB_CONFIG)",
+        ),
+        target.add_argument(
+            "--keep-artifacts",
+            type=int,
+            default=20,
+            metavar="N",
+            help="failed runs kept per journey (default 20)",
+        ),
+    ]
     if not with_outputs:
-        return  # `demo` has these already
+        return added  # `demo` has these already
     _stop_argument(sub)
     sub.add_argument(
         "--artifacts",
@@ -471,6 +577,7 @@ def _serve_arguments(sub: argparse.ArgumentParser, with_outputs: bool = True) ->
     _trace_argument(sub)
     _filmstrip_argument(sub, "off")  # every run pays for frames: see README
     _browser_argument(sub)
+    return added
 
 
 def _listen(text: str) -> tuple[str, int]:
@@ -516,11 +623,14 @@ def serve_journeys(
     paths: list[str],
     args: argparse.Namespace,
     banner: str = "",
+    more: str = "",
 ) -> int:
+    """Serve journeys until SIGTERM/SIGINT; `more` is printed under the addresses."""
     import asyncio
     import logging
 
     from monitor.browser import find_browser
+    from monitor.processes import adopt_orphans
     from monitor.serve import Monitor, ServeOptions, serve_forever
 
     host, port = _listen(args.listen)
@@ -541,8 +651,9 @@ def serve_journeys(
         web = load_web_config(args.web_config, os.environ)
         ssl_context(web)  # a bad certificate is an error now, not after the browser started
     found = find_browser(args.browser_path)
+    adopt_orphans()  # the browser's helpers are ours to wait for, not init's: none outlives us
     logging.basicConfig(
-        level=logging.INFO,
+        level=logging.WARNING if getattr(args, "quiet", False) else logging.INFO,
         format="%(asctime)s %(levelname)-7s %(message)s",
         datefmt="%Y-%m-%dT%H:%M:%S",
     )
@@ -566,7 +677,7 @@ def serve_journeys(
         print(
             f"{banner}Serving {count} with {found.path}\n"
             f"  status page  {url}/\n  metrics      {url}/metrics\n"
-            f"  results      {url}/api/runs\nCtrl+C stops.",
+            f"  results      {url}/api/runs\n{more}Ctrl+C stops.",
             flush=True,
         )
 

@@ -1,11 +1,14 @@
 """One Chromium for many runs: launch it, run journeys in it (in parallel), close it.
 
+Closing ends every process Playwright started for it (processes.py): nothing outlives us.
+
 >>> results = asyncio.run(run_journeys(journeys, find_browser(), parallel=2))  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
@@ -17,10 +20,39 @@ from playwright.async_api import Error as PlaywrightError
 from monitor.browser import FoundBrowser, launch_options
 from monitor.errors import BrowserLaunchFailed
 from monitor.journey import FilmstripMode, Journey
+from monitor.processes import ProcessTree, own_children
 from monitor.result import RunResult
 from monitor.runner import Runner, StepListener, TraceMode
 
 ResultListener = Callable[[RunResult], None]
+
+log = logging.getLogger("checkout_monitor")
+
+CLOSE_SECONDS = 10.0  # for the browser, then the driver, to close before they are killed
+
+
+async def _start_playwright() -> tuple[Playwright, ProcessTree]:
+    """Playwright, and the tree of processes its driver (our new child) will start."""
+    before = own_children()
+    playwright = await async_playwright().start()
+    return playwright, ProcessTree(own_children() - before)
+
+
+async def _close(browser: Browser | None, playwright: Playwright, tree: ProcessTree) -> None:
+    """Close the browser and Playwright, then see every process they started gone."""
+    tree.remember()
+    if browser is not None:
+        with suppress(PlaywrightError, TimeoutError):
+            await asyncio.wait_for(browser.close(), timeout=CLOSE_SECONDS)
+    with suppress(PlaywrightError, TimeoutError):
+        await asyncio.wait_for(playwright.stop(), timeout=CLOSE_SECONDS)
+    killed = await tree.end()
+    if killed:
+        log.warning(
+            "%d browser process%s still running after the browser closed; killed",
+            len(killed),
+            "es were" if len(killed) != 1 else " was",
+        )
 
 
 def _launch_error(found: FoundBrowser, exc: Exception) -> BrowserLaunchFailed:
@@ -45,6 +77,7 @@ class BrowserKeeper:
         self.on_restart = on_restart
         self.devices: Mapping[str, Any] = {}
         self._playwright: Playwright | None = None
+        self._tree = ProcessTree(())
         self._browser: Browser | None = None
         self._lock = asyncio.Lock()
 
@@ -53,16 +86,23 @@ class BrowserKeeper:
         return self._browser is not None and self._browser.is_connected()
 
     async def start(self) -> None:
-        self._playwright = await async_playwright().start()
+        self._playwright, self._tree = await _start_playwright()
         self.devices = self._playwright.devices
-        await self._launch()
+        try:
+            await self._launch()
+        except BaseException:
+            await self.close()
+            raise
 
     async def _launch(self) -> Browser:
         assert self._playwright is not None, "start() first"
+        # Reap what closed browsers left us, so a long-lived process collects no zombies.
+        self._tree.reap()
         try:
             self._browser = await self._playwright.chromium.launch(**launch_options(self.found))
         except PlaywrightError as exc:
             raise _launch_error(self.found, exc) from exc
+        self._tree.remember()
         return self._browser
 
     async def ensure(self) -> Browser:
@@ -88,30 +128,29 @@ class BrowserKeeper:
                 self.on_restart()
 
     async def close(self) -> None:
+        """Close the browser and Playwright; returns when every process they started is gone."""
         async with self._lock:
-            if self._browser is not None:
-                with suppress(PlaywrightError, TimeoutError):
-                    await asyncio.wait_for(self._browser.close(), timeout=10)
-                self._browser = None
-            if self._playwright is not None:
-                with suppress(PlaywrightError):
-                    await self._playwright.stop()
-                self._playwright = None
+            browser, self._browser = self._browser, None
+            playwright, self._playwright = self._playwright, None
+            if playwright is not None:
+                await _close(browser, playwright, self._tree)
 
 
 @asynccontextmanager
 async def open_browser(found: FoundBrowser) -> AsyncIterator[tuple[Browser, Mapping[str, Any]]]:
-    """The launched browser and Playwright's device descriptors; closed on exit."""
-    async with async_playwright() as pw:
+    """The launched browser and Playwright's device descriptors; on exit, closed, and every
+    process they started gone."""
+    playwright, tree = await _start_playwright()
+    browser: Browser | None = None
+    try:
         try:
-            browser = await pw.chromium.launch(**launch_options(found))
+            browser = await playwright.chromium.launch(**launch_options(found))
         except PlaywrightError as exc:
             raise _launch_error(found, exc) from exc
-        try:
-            yield browser, pw.devices
-        finally:
-            with suppress(PlaywrightError):
-                await browser.close()
+        tree.remember()
+        yield browser, playwright.devices
+    finally:
+        await _close(browser, playwright, tree)
 
 
 async def run_journeys(

@@ -150,12 +150,99 @@ def webhook_receiver() -> Iterator[tuple[str, list[Any]]]:
         thread.join()
 
 
+@dataclass(frozen=True)
+class ProcessEntry:
+    """One line of /proc: a pid is only the same process while its start time is the same."""
+
+    pid: int
+    start_ticks: int
+    pgid: int
+    state: str
+    command: str
+
+
+def process_table() -> dict[int, ProcessEntry]:
+    table = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        command, rest = text[text.index("(") + 1 : text.rindex(")")], text.rsplit(")", 1)[1]
+        fields = rest.split()
+        pid = int(stat.parent.name)
+        table[pid] = ProcessEntry(pid, int(fields[19]), int(fields[2]), fields[0], command)
+    return table
+
+
+@dataclass(frozen=True)
+class StartedProcesses:
+    processes: frozenset[ProcessEntry]
+    groups: frozenset[int]
+
+    def left(self) -> list[ProcessEntry]:
+        """Those still in the process table, and anything in one of their groups. A zombie
+        counts: it holds its pid and is listed by `ps` until a parent reaps it."""
+        known = {(p.pid, p.start_ticks) for p in self.processes}
+        return [
+            p
+            for p in process_table().values()
+            if (p.pid, p.start_ticks) in known or p.pgid in self.groups
+        ]
+
+
+def descendants(root: int) -> set[int]:
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, ppid in parents.items() if ppid in frontier} - found
+        found |= frontier
+    return found
+
+
+def started_by(root: int) -> StartedProcesses:
+    """What a process has started so far: its descendants and the process groups they lead
+    (Chromium leads its own; a process orphaned when its parent exits keeps its group)."""
+    table = process_table()
+    found = [table[pid] for pid in descendants(root) if pid in table]
+    return StartedProcesses(frozenset(found), frozenset(p.pgid for p in found) - {os.getpgrp()})
+
+
+@contextmanager
+def busy_cpus(count: int) -> Iterator[None]:
+    """`count` busy loops for the duration: a loaded machine."""
+    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
+
+
 @dataclass
 class ServeProcess:
     process: subprocess.Popen[str]
     url: str
     output: list[str]
     log: IO[str]
+
+    def read_through(self, last: str) -> list[str]:
+        """Read what it prints up to the line holding `last` (printed at once with the
+        status page line); every line read so far."""
+        assert self.process.stdout is not None
+        while not any(last in line for line in self.output):
+            line = self.process.stdout.readline()
+            if not line:
+                raise AssertionError(f"it ended before printing {last!r}: {self.output}")
+            self.output.append(line)
+        return self.output
 
     def get(self, path: str) -> tuple[int, str]:
         return http_get(self.url + path)
@@ -173,18 +260,10 @@ class ServeProcess:
 
     def children(self) -> set[int]:
         """Every process descending from serve (the Playwright driver, Chromium)."""
-        parents: dict[int, int] = {}
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-                parents[int(stat.parent.name)] = int(fields[1])
-            except (OSError, IndexError, ValueError):
-                continue
-        found, frontier = set(), {self.process.pid}
-        while frontier:
-            frontier = {pid for pid, ppid in parents.items() if ppid in frontier} - found
-            found |= frontier
-        return found
+        return descendants(self.process.pid)
+
+    def started(self) -> StartedProcesses:
+        return started_by(self.process.pid)
 
     def stop(self) -> int:
         if self.process.poll() is None:
@@ -201,22 +280,31 @@ class ServeProcess:
 
 
 def start_serve(
-    paths: list[Path], tmp_path: Path, *extra: str, env: dict[str, str] | None = None
+    paths: list[Path],
+    tmp_path: Path,
+    *extra: str,
+    env: dict[str, str] | None = None,
+    start_seconds: float = 30,
 ) -> ServeProcess:
+    arguments = ["serve", *map(str, paths), "--listen", "127.0.0.1:0"]
+    return start_monitor(
+        [*arguments, "--artifacts", str(tmp_path / "artifacts"), *extra],
+        tmp_path,
+        env=env,
+        start_seconds=start_seconds,
+    )
+
+
+def start_monitor(
+    arguments: list[str],
+    tmp_path: Path,
+    env: dict[str, str] | None = None,
+    start_seconds: float = 30,
+) -> ServeProcess:
+    """`checkout-monitor ARGUMENTS` as a user starts it, once it prints its status page."""
     log = open(tmp_path / "serve.log", "w+")  # noqa: SIM115 - lives as long as the process
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "monitor",
-            "serve",
-            *map(str, paths),
-            "--listen",
-            "127.0.0.1:0",
-            "--artifacts",
-            str(tmp_path / "artifacts"),
-            *extra,
-        ],
+        [sys.executable, "-m", "monitor", *arguments],
         stdout=subprocess.PIPE,
         stderr=log,
         text=True,
@@ -224,8 +312,8 @@ def start_serve(
     )
     lines: list[str] = []
     assert process.stdout is not None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    began = time.monotonic()
+    while time.monotonic() < began + start_seconds:
         line = process.stdout.readline()
         if not line:
             break
@@ -238,15 +326,20 @@ def start_serve(
     log.seek(0)
     problem = log.read()
     log.close()
-    raise AssertionError(f"serve did not start: {''.join(lines)}\n{problem}")
+    raise AssertionError(
+        f"serve did not start in {time.monotonic() - began:.0f}s (exit {process.returncode}): "
+        f"{''.join(lines)}\n{problem}"
+    )
 
 
 @pytest.fixture
 def serve_process(tmp_path: Path) -> Iterator[Callable[..., ServeProcess]]:
     started: list[ServeProcess] = []
 
-    def start(paths: list[Path], *extra: str, env: dict[str, str] | None = None) -> ServeProcess:
-        server = start_serve(paths, tmp_path, *extra, env=env)
+    def start(
+        paths: list[Path], *extra: str, env: dict[str, str] | None = None, start_seconds: float = 30
+    ) -> ServeProcess:
+        server = start_serve(paths, tmp_path, *extra, env=env, start_seconds=start_seconds)
         started.append(server)
         return server
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
+import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from serve_fixtures import free_port, http_get, start_monitor, wait_for
 
 from monitor import __version__
 from monitor.cli import main
@@ -110,3 +115,71 @@ def test_import_of_a_broken_script_exits_2(
     bad.write_text("page.goto(\n")
     assert main(["import", str(bad)]) == 2
     assert str(bad) in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", [["--listen", "127.0.0.1:9200"], ["--every", "5s"]])
+def test_a_flag_of_demo_serve_without_serve_is_refused_not_ignored(
+    flag: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", *flag]) == 2
+    assert f"{flag[0]}: only with --serve; add --serve, or leave it out" in capsys.readouterr().err
+
+
+def test_demo_serve_refuses_an_interval_under_a_second(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["demo", "--serve", "--every", "500ms"])
+    assert exited.value.code == 2
+    assert "--every: must be 1s or more" in capsys.readouterr().err
+
+
+@pytest.mark.browser
+def test_demo_serve_shows_a_fault_switched_on_in_the_shop_and_stops_clean_on_ctrl_c(
+    tmp_path: Path,
+) -> None:
+    if shutil.which("curl") is None:
+        pytest.skip("the test runs the curl lines demo --serve prints")
+    listen = f"127.0.0.1:{free_port()}"
+    slow = "slow:/favicon.svg=1"  # harmless: shows --fault switches faults on from the start
+    artifacts = str(tmp_path / "artifacts")
+    command = ["demo", "--serve", "--listen", listen, "--every", "2s", "--fault", slow]
+    server = start_monitor([*command, "--artifacts", artifacts], tmp_path)
+    try:
+        printed = server.read_through("Ctrl+C stops.")
+        assert server.url == f"http://{listen}"
+        shop = re.search(r"shop\s+(http://127\.0\.0\.1:\d+)/", "".join(printed))
+        assert shop is not None, printed
+        curl = {line.split()[2]: shlex.split(line) for line in printed if "curl -X" in line}
+        assert set(curl) == {"POST", "DELETE"}
+        assert json.loads(http_get(shop.group(1) + "/__faults")[1])["active"] == [slow]
+
+        wait_for(
+            lambda: "All 4 journeys passing" in server.get("/")[1], 90, "every journey to pass"
+        )
+        guest = {"journey": "demo-guest-checkout"}
+        assert server.metric("checkout_journey_success", **guest) == 1
+
+        subprocess.run(curl["POST"], check=True, capture_output=True, timeout=30)
+        wait_for(
+            lambda: server.metric(
+                "checkout_journey_last_failure_info", **guest, kind="payment_declined", step="pay"
+            ),
+            90,
+            "the guest checkout to fail as payment_declined",
+        )
+        assert server.metric("checkout_journey_success", **guest) == 0
+
+        subprocess.run(curl["DELETE"], check=True, capture_output=True, timeout=30)
+        wait_for(
+            lambda: server.metric("checkout_journey_success", **guest) == 1,
+            90,
+            "the guest checkout to pass again",
+        )
+
+        started = server.started()
+        server.process.send_signal(signal.SIGINT)
+        assert server.process.wait(timeout=30) == 0
+        assert started.left() == []  # at once: the browser and its helpers went first
+        server.read_through("Stopped: the runs, the browser and the demo shop.")
+    finally:
+        server.stop()
+    assert "Traceback" not in (tmp_path / "serve.log").read_text()

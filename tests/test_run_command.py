@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from gate_fixtures import gate_secrets, gated_shop, write_gated_journey
+from serve_fixtures import StartedProcesses, busy_cpus, started_by, wait_for
 
 from monitor.demo import DemoShopThread
 
@@ -185,3 +186,22 @@ def test_stop_before_payment_flag_places_no_order(shop: DemoShopThread, tmp_path
     journey = json.loads((tmp_path / "r.json").read_text())["journeys"][0]
     assert journey["stopped_before_payment"] and not journey["order_confirmed"]
     assert len(shop.orders) == orders
+
+
+def test_run_exits_only_once_every_process_it_started_is_gone(
+    shop: DemoShopThread, tmp_path: Path
+) -> None:
+    def browser_started(pid: int) -> StartedProcesses | None:
+        started = started_by(pid)
+        return started if any("chrom" in p.command for p in started.processes) else None
+
+    journey = tmp_path / "home.yaml"
+    journey.write_text(f"name: home\nbase_url: {shop.url}\nsteps:\n  - goto: /\n")
+    command = [sys.executable, "-m", "monitor", "run", str(journey), "--artifacts", str(tmp_path)]
+    with (
+        busy_cpus(2),
+        subprocess.Popen(command, stdout=subprocess.DEVNULL) as process,
+    ):
+        started = wait_for(lambda: browser_started(process.pid), 60, "Chromium to start")
+        assert process.wait(timeout=120) == 0
+        assert started.left() == []  # at once: run said it was done
