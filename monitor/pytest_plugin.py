@@ -272,15 +272,9 @@ class JourneyItem(pytest.Item):
                 self.add_marker(tag)
 
     def setup(self) -> None:
-        from monitor.errors import BrowserError, CheckoutMonitorError
         from monitor.result import FailureKind
 
-        try:
-            result = _player(self.config).play(self.journey)
-        except CheckoutMonitorError as exc:
-            what = "no usable browser: " if isinstance(exc, BrowserError) else ""
-            reason = f"monitor error (not the shop): {what}{exc}"
-            raise MonitorError(f"{FailureKind.MONITOR_ERROR.value}: {reason}") from None
+        result = _play(self.config, self.journey)
         self.result = result
         self.user_properties.extend(journey_properties(result))
         if result.failure_kind is FailureKind.MONITOR_ERROR:
@@ -294,6 +288,17 @@ class JourneyItem(pytest.Item):
         parts = self.journey.origin.rsplit(":", 2)  # file:line:column
         lineno = int(parts[1]) - 1 if len(parts) == 3 and parts[1].isdigit() else 0
         return self.path, lineno, self.name
+
+
+def _play(config: pytest.Config, journey: Journey) -> RunResult:
+    """Play in this process's player; no browser (our fault) said as such, no traceback."""
+    from monitor.errors import BrowserError, CheckoutMonitorError
+
+    try:
+        return _player(config).play(journey)
+    except CheckoutMonitorError as exc:
+        what = "no usable browser: " if isinstance(exc, BrowserError) else ""
+        raise MonitorError(f"monitor_error: monitor error (not the shop): {what}{exc}") from None
 
 
 def failure_report(result: RunResult) -> str:
@@ -347,12 +352,11 @@ def play_journey(request: pytest.FixtureRequest) -> Callable[[Journey], RunResul
 
     The session's --base-url, --browser-path, --stop-before-payment, --journey-artifacts and
     --journey-trace apply; clicks, duration and the slowest page load become the test's JUnit
-    properties. A failing shop is a result, not an exception; no browser raises BrowserError.
+    properties. A failing shop is a result, not an exception; no browser fails the test.
     """
-    player = _player(request.config)
 
     def play(journey: Journey) -> RunResult:
-        result = player.play(journey)
+        result = _play(request.config, journey)
         request.node.user_properties.extend(journey_properties(result))
         return result
 

@@ -16,6 +16,7 @@ from serve_fixtures import serve_bytes
 
 import monitor.api
 from monitor.journey import Journey
+from monitor.pytest_plugin import SETTINGS
 from monitor.result import Failure, FailureKind, RunResult
 
 pytest_plugins = ["pytester"]
@@ -60,6 +61,8 @@ SITE = {
     "/cart": b"<title>Cart</title><p>Your cart</p>",
 }
 
+INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+
 PLAIN_TEST = """\
 def test_plain():
     assert True
@@ -69,7 +72,7 @@ def test_plain():
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
     """A project with a test suite of its own and journeys beside it."""
-    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makeini(INI)
     pytester.mkdir("tests")
     (pytester.path / "tests" / "test_plain.py").write_text(PLAIN_TEST)
     journeys = pytester.mkdir("journeys")
@@ -108,10 +111,7 @@ def test_the_plugin_is_inert_without_journeys_and_the_ini_option_asks_too(
 ) -> None:
     alone = project.runpytest(".", "--collect-only", "-q")
     assert collected(alone) == ["tests/test_plain.py::test_plain"]
-    project.makeini(
-        "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
-        "testpaths = tests\ncheckout_monitor_journeys = journeys/shop.yaml\n"
-    )
+    project.makeini(f"{INI}testpaths = tests\ncheckout_monitor_journeys = journeys/shop.yaml\n")
     asked = project.runpytest("--collect-only", "-q")
     assert collected(asked) == [
         "tests/test_plain.py::test_plain",
@@ -137,6 +137,18 @@ def test_k_selects_by_name_and_device_and_m_by_tag_with_strict_markers(
     assert select(*only, "-m", "journey and not smoke and not nightly") == [
         "journeys/more/broken.yml::free-shipping"
     ]
+
+
+def test_base_url_is_pytest_base_urls_option_and_ini_and_must_be_a_url(
+    project: pytest.Pytester,
+) -> None:
+    # The same with pytest-base-url installed (its option, reused) as without (ours).
+    flagged = project.parseconfigure("--journeys", "journeys", "--base-url", "http://a.test:1")
+    assert flagged.stash[SETTINGS].base_url == "http://a.test:1"
+    project.makeini(f"{INI}base_url = https://staging.example.com\n")
+    assert project.parseconfigure().stash[SETTINGS].base_url == "https://staging.example.com"
+    with pytest.raises(pytest.UsageError, match="'staging' is not an http"):
+        project.parseconfigure("--base-url", "staging")
 
 
 def test_a_bad_journey_file_is_a_collection_error_naming_file_line_and_fix(
