@@ -15,6 +15,7 @@ import pytest
 from serve_fixtures import serve_bytes
 
 import monitor.api
+from monitor.browser import find_browser
 from monitor.journey import Journey
 from monitor.pytest_plugin import SETTINGS
 from monitor.result import Failure, FailureKind, RunResult
@@ -81,6 +82,20 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
     (journeys / "more" / "broken.yml").write_text(BROKEN_YAML)
     (journeys / ".draft.yaml").write_text("not: a journey")  # hidden: never collected
     return pytester
+
+
+@pytest.fixture
+def counted_chromium(tmp_path: Path) -> tuple[str, Path]:
+    """A Chromium that notes each launch in a file: (its path, the file)."""
+    launches = tmp_path / "launches"
+    wrapper = tmp_path / "chromium"
+    wrapper.write_text(f'#!/bin/sh\necho $$ >> "{launches}"\nexec "{find_browser().path}" "$@"\n')
+    wrapper.chmod(0o755)
+    return str(wrapper), launches
+
+
+def launch_count(launches: Path) -> int:
+    return len(launches.read_text().split()) if launches.exists() else 0
 
 
 @pytest.fixture
@@ -215,7 +230,7 @@ def test_a_run_that_is_our_fault_is_an_error(
 
 @pytest.mark.browser
 def test_journeys_play_with_base_url_report_failures_ours_and_fill_junit_properties(
-    project: pytest.Pytester, site: str
+    project: pytest.Pytester, site: str, counted_chromium: tuple[str, Path]
 ) -> None:
     (project.path / "tests" / "test_own.py").write_text(
         f"""\
@@ -238,9 +253,10 @@ steps:
     result = project.runpytest_subprocess(
         "--journeys", "journeys", "tests/test_own.py", "-k", "not iphone and not browse",
         "--base-url", site, "--journey-artifacts", "artifacts", "--journey-trace", "off",
-        "--junitxml", "junit.xml", "-p", "no:cacheprovider",
+        "--junitxml", "junit.xml", "-p", "no:cacheprovider", "--browser-path", counted_chromium[0],
     )  # fmt: skip
     result.assert_outcomes(passed=2, failed=1, deselected=2)
+    assert launch_count(counted_chromium[1]) == 1  # the journeys' and the fixture's browser
     output = result.stdout.str()
     result.stdout.fnmatch_lines(
         [
@@ -280,12 +296,16 @@ steps:
 
 
 @pytest.mark.browser
-def test_journeys_run_on_xdist_workers(project: pytest.Pytester, site: str) -> None:
+def test_journeys_run_on_xdist_workers_one_browser_each(
+    project: pytest.Pytester, site: str, counted_chromium: tuple[str, Path]
+) -> None:
     pytest.importorskip("xdist")
     result = project.runpytest_subprocess(
         "--journeys", "journeys/shop.yaml", "-n", "2", "--base-url", site,
-        "-p", "no:cacheprovider", "-v",
+        "-p", "no:cacheprovider", "-v", "--browser-path", counted_chromium[0],
     )  # fmt: skip
     result.assert_outcomes(passed=4)  # the project's own test, and the journeys
+    # Launched by a worker at its first journey, kept for the next: never one per journey.
+    assert 1 <= launch_count(counted_chromium[1]) <= 2
     result.stdout.fnmatch_lines(["*2 workers [[]4 items[]]*"])
     result.stdout.fnmatch_lines(["*PASSED journeys/shop.yaml::buy[[]iPhone 13[]]*"])
