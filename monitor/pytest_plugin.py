@@ -162,7 +162,8 @@ def _settings(config: pytest.Config) -> Settings:
         if not path.exists():
             raise pytest.UsageError(f"--journeys {path}: no such file or folder")
     base_url = config.getoption("base_url", None) or config.getini("base_url") or None
-    if base_url is not None and not re.match(r"^https?://[^/\s]+", base_url):
+    # Only when asked: pytest-base-url's users without journeys may have other URLs there.
+    if paths and base_url is not None and not re.match(r"^https?://[^/\s]+", base_url):
         raise pytest.UsageError(
             f"--base-url {base_url!r} is not an http(s) URL such as https://staging.example.com"
         )
@@ -296,9 +297,11 @@ def _play(config: pytest.Config, journey: Journey) -> RunResult:
 
     try:
         return _player(config).play(journey)
-    except CheckoutMonitorError as exc:
-        what = "no usable browser: " if isinstance(exc, BrowserError) else ""
-        raise MonitorError(f"monitor_error: monitor error (not the shop): {what}{exc}") from None
+    except BrowserError as exc:
+        reason = f"monitor error (not the shop): no usable browser: {exc}"
+        raise MonitorError(f"monitor_error: {reason}") from None
+    except CheckoutMonitorError as exc:  # a setting (--base-url) that is wrong
+        raise MonitorError(str(exc)) from None
 
 
 def failure_report(result: RunResult) -> str:

@@ -163,7 +163,8 @@ def test_base_url_is_pytest_base_urls_option_and_ini_and_must_be_a_url(
     project.makeini(f"{INI}base_url = https://staging.example.com\n")
     assert project.parseconfigure().stash[SETTINGS].base_url == "https://staging.example.com"
     with pytest.raises(pytest.UsageError, match="'staging' is not an http"):
-        project.parseconfigure("--base-url", "staging")
+        project.parseconfigure("--journeys", "journeys", "--base-url", "staging")
+    project.parseconfigure("--base-url", "staging")  # not checked when no journeys are asked
 
 
 def test_a_bad_journey_file_is_a_collection_error_naming_file_line_and_fix(
