@@ -426,12 +426,20 @@ def load_file(
     display: str | None = None,
 ) -> tuple[list[Journey], list[Problem]]:
     """Every journey in one file, and every problem found in it."""
-    doc = _Document(display or str(path), env=env)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return [], [Problem(doc.file, 1, 1, "", f"cannot read the file: {reason}")]
+        return [], [Problem(display or str(path), 1, 1, "", f"cannot read the file: {reason}")]
+    return load_text(text, display or str(path), env, devices)
+
+
+def load_text(
+    text: str, source: str, env: Mapping[str, str], devices: Collection[str] | None = None
+) -> tuple[list[Journey], list[Problem]]:
+    """Every journey in YAML text, and every problem found in it; `source` names the text in
+    problems (`<string>:3:7: ...`)."""
+    doc = _Document(source, env=env)
     _parse(text, doc)
     if doc.data is None and doc.problems:
         return [], doc.problems  # unreadable YAML: nothing more to say

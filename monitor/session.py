@@ -178,13 +178,88 @@ async def run_journeys(
             on_step=on_step,
             stop_before_payment=stop_before_payment,
         )
-        limit = asyncio.Semaphore(max(1, parallel))
+        return await _play_all(runner, journeys, parallel, on_result)
 
-        async def one(journey: Journey) -> RunResult:
-            async with limit:
-                result = await runner.run(journey)
-            if on_result is not None:
-                on_result(result)
-            return result
 
-        return list(await asyncio.gather(*(one(j) for j in journeys)))
+async def _play_all(
+    runner: Runner, journeys: Sequence[Journey], parallel: int, on_result: ResultListener | None
+) -> list[RunResult]:
+    limit = asyncio.Semaphore(max(1, parallel))
+
+    async def one(journey: Journey) -> RunResult:
+        async with limit:
+            result = await runner.run(journey)
+        if on_result is not None:
+            on_result(result)
+        return result
+
+    return list(await asyncio.gather(*(one(j) for j in journeys)))
+
+
+class AsyncPlayer:
+    """What `run_journeys` does, for callers that play now and then: one Chromium, launched
+    at the first play and kept (relaunched if it died) until `close`. The pytest plugin and
+    the Python API play through it.
+
+        player = AsyncPlayer(find_browser(), artifacts_dir=Path("artifacts"))
+        results = await player.play(journeys, parallel=2)
+        await player.close()
+    """
+
+    def __init__(
+        self,
+        found: FoundBrowser,
+        *,
+        artifacts_dir: Path | None = None,
+        trace: TraceMode = "on-failure",
+        location: str = "",
+        on_step: StepListener | None = None,
+        stop_before_payment: bool = False,
+    ) -> None:
+        self.found = found
+        self.artifacts_dir = artifacts_dir
+        self.trace: TraceMode = trace
+        self.location = location
+        self.on_step = on_step
+        self.stop_before_payment = stop_before_payment
+        self._keeper: BrowserKeeper | None = None
+        self._lock = asyncio.Lock()
+
+    async def _browser(self) -> tuple[Browser, Mapping[str, Any]]:
+        async with self._lock:
+            if self._keeper is None:
+                keeper = BrowserKeeper(self.found)
+                try:
+                    await keeper.start()
+                except BaseException:
+                    await keeper.close()
+                    raise
+                self._keeper = keeper
+        return await self._keeper.ensure(), self._keeper.devices
+
+    async def play(
+        self,
+        journeys: Sequence[Journey],
+        *,
+        parallel: int = 1,
+        on_result: ResultListener | None = None,
+    ) -> list[RunResult]:
+        """Run each journey once, at most `parallel` at a time; results in order. Raises
+        BrowserError when there is no browser to play them in."""
+        browser, devices = await self._browser()
+        runner = Runner(
+            browser,
+            devices,
+            artifacts_dir=self.artifacts_dir,
+            trace=self.trace,
+            location=self.location,
+            on_step=self.on_step,
+            stop_before_payment=self.stop_before_payment,
+        )
+        return await _play_all(runner, journeys, parallel, on_result)
+
+    async def close(self) -> None:
+        async with self._lock:
+            keeper, self._keeper = self._keeper, None
+        if keeper is not None:
+            await keeper.close()
