@@ -25,7 +25,7 @@ from typing import Any, TypeVar, overload
 
 from monitor.browser import find_browser, in_own_thread
 from monitor.errors import BrowserError, ConfigError, JourneyError
-from monitor.journey import Journey
+from monitor.journey import FilmstripMode, Journey
 from monitor.loader import load_journeys as _load_paths
 from monitor.loader import load_text
 from monitor.result import RunResult
@@ -95,6 +95,7 @@ async def play_async(
     parallel: int = ...,
     artifacts: str | Path | None = ...,
     trace: TraceMode = ...,
+    filmstrip: FilmstripMode = ...,
     stop_before_payment: bool = ...,
     browser_path: str | None = ...,
     base_url: str | None = ...,
@@ -107,6 +108,7 @@ async def play_async(
     parallel: int = ...,
     artifacts: str | Path | None = ...,
     trace: TraceMode = ...,
+    filmstrip: FilmstripMode = ...,
     stop_before_payment: bool = ...,
     browser_path: str | None = ...,
     base_url: str | None = ...,
@@ -118,6 +120,7 @@ async def play_async(
     parallel: int = 1,
     artifacts: str | Path | None = None,
     trace: TraceMode = "on-failure",
+    filmstrip: FilmstripMode = "on-failure",
     stop_before_payment: bool = False,
     browser_path: str | None = None,
     base_url: str | None = None,
@@ -128,7 +131,8 @@ async def play_async(
 
     - `parallel`: journeys at a time; `artifacts`: folder for failure screenshots, HTML and
       traces (None: none are kept); `trace`: "on-failure" (a failed run is re-played traced),
-      "retain-on-failure", "always" or "off";
+      "retain-on-failure", "always" or "off"; `filmstrip`: pictures after the steps,
+      "on-failure" (kept when the run failed), "always" or "off" (a journey's own wins);
     - `stop_before_payment`: walk up to the pay button, check it, place no order;
     - `browser_path`: the Chromium to use (default: found as `run` finds it);
     - `base_url`: play every journey against this URL instead of its `base_url`;
@@ -141,6 +145,7 @@ async def play_async(
         parallel=parallel,
         artifacts_dir=_artifacts(artifacts),
         trace=trace,
+        filmstrip=filmstrip,
         on_step=on_step,
         stop_before_payment=stop_before_payment,
     )
@@ -154,6 +159,7 @@ def play(
     parallel: int = ...,
     artifacts: str | Path | None = ...,
     trace: TraceMode = ...,
+    filmstrip: FilmstripMode = ...,
     stop_before_payment: bool = ...,
     browser_path: str | None = ...,
     base_url: str | None = ...,
@@ -166,6 +172,7 @@ def play(
     parallel: int = ...,
     artifacts: str | Path | None = ...,
     trace: TraceMode = ...,
+    filmstrip: FilmstripMode = ...,
     stop_before_payment: bool = ...,
     browser_path: str | None = ...,
     base_url: str | None = ...,
@@ -177,6 +184,7 @@ def play(
     parallel: int = 1,
     artifacts: str | Path | None = None,
     trace: TraceMode = "on-failure",
+    filmstrip: FilmstripMode = "on-failure",
     stop_before_payment: bool = False,
     browser_path: str | None = None,
     base_url: str | None = None,
@@ -191,6 +199,7 @@ def play(
             parallel=parallel,
             artifacts=artifacts,
             trace=trace,
+            filmstrip=filmstrip,
             stop_before_payment=stop_before_payment,
             browser_path=browser_path,
             base_url=base_url,
@@ -219,6 +228,7 @@ class Player:
         *,
         artifacts: str | Path | None = None,
         trace: TraceMode = "on-failure",
+        filmstrip: FilmstripMode = "on-failure",
         stop_before_payment: bool = False,
         browser_path: str | None = None,
         base_url: str | None = None,
@@ -229,6 +239,7 @@ class Player:
         self._options: dict[str, Any] = {
             "artifacts_dir": _artifacts(artifacts),
             "trace": trace,
+            "filmstrip": filmstrip,
             "stop_before_payment": stop_before_payment,
             "on_step": on_step,
         }

@@ -212,6 +212,7 @@ class AsyncPlayer:
         *,
         artifacts_dir: Path | None = None,
         trace: TraceMode = "on-failure",
+        filmstrip: FilmstripMode = "on-failure",
         location: str = "",
         on_step: StepListener | None = None,
         stop_before_payment: bool = False,
@@ -219,6 +220,7 @@ class AsyncPlayer:
         self.found = found
         self.artifacts_dir = artifacts_dir
         self.trace: TraceMode = trace
+        self.filmstrip: FilmstripMode = filmstrip
         self.location = location
         self.on_step = on_step
         self.stop_before_payment = stop_before_payment
@@ -252,6 +254,7 @@ class AsyncPlayer:
             devices,
             artifacts_dir=self.artifacts_dir,
             trace=self.trace,
+            filmstrip=self.filmstrip,
             location=self.location,
             on_step=self.on_step,
             stop_before_payment=self.stop_before_payment,
