@@ -213,7 +213,7 @@ def _demo_once(args: argparse.Namespace, faults: list[str]) -> int:
     from monitor.loader import load_journeys
 
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
-    args.parallel, args.json, args.junit = 1, None, None
+    args.parallel, args.json, args.junit, args.html = 1, None, None, None
     with DemoShopThread() as shop:
         console.print(
             f"[bold]Demo shop[/bold] at {shop.url} (payment provider at {shop.provider_url})\n"
@@ -226,6 +226,8 @@ def _demo_once(args: argparse.Namespace, faults: list[str]) -> int:
             f"\n[bold]Now the guest checkout with the fault {', '.join(faults)}[/bold]"
             " switched on:\n"
         )
+        # What the shopper saw, as a report that opens from disk (path printed).
+        args.html = args.artifacts / "report"
         broken = run_and_report([guest[0].model_copy(update={"timeout": 5.0})], args)
     console.print(_next_steps())
     return EXIT_OK if healthy == EXIT_OK and broken == EXIT_FAILED else EXIT_FAILED
