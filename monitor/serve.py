@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry
@@ -320,7 +321,16 @@ async def serve_forever(
             on_ready(monitor.url)
         await monitor.stopping.wait()
         log.info("stopping: finishing up")
+        loop.set_exception_handler(_quiet_driver_gone)
     finally:
         await monitor.stop()
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(signum)
+
+
+def _quiet_driver_gone(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """While stopping: Ctrl+C in a terminal reaches Playwright's driver too, and its calls
+    still waiting then fail with nobody to hear it. That is the stop we asked for, not news."""
+    if "Connection closed while reading from the driver" in str(context.get("exception", "")):
+        return
+    loop.default_exception_handler(context)
