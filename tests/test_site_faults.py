@@ -9,13 +9,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import TIMED, JourneyRunner
-from serve_fixtures import free_port, self_signed_cert, serve_bytes
+from serve_fixtures import free_port, self_signed_cert, serve_bytes, serving
 
 from monitor.journey import Journey
 from monitor.result import FailureKind, RunResult
@@ -50,15 +50,8 @@ def raw_site(handle: Handler) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Raw)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Raw) as url:
+        yield url
 
 
 @pytest.fixture
