@@ -135,23 +135,24 @@ def test_sigterm_on_a_loaded_machine_leaves_no_process_behind(
     def running(server: ServeProcess) -> bool:
         return bool(json.loads(server.get("/api/journeys")[1])["journeys"][0]["running"])
 
-    with busy_cpus(4):
-        for attempt in range(5):
-            # Starting takes long on a loaded machine; stopping must not.
-            server = serve_process([journey], env={"SHOP_URL": shop.url}, start_seconds=120)
-            wait_for(lambda s=server: running(s), 120, "a run in progress")
-            started = server.started()
-            assert any("chrom" in p.command for p in started.processes), started
-            assert started.groups, "Chromium should lead its own process group"
+    for attempt in range(5):
+        server = serve_process([journey], env={"SHOP_URL": shop.url}, start_seconds=120)
+        wait_for(lambda s=server: running(s), 120, "a run in progress")
+        started = server.started()
+        assert any("chrom" in p.command for p in started.processes), started
+        assert started.groups, "Chromium should lead its own process group"
 
+        # The machine is loaded while serve stops (only then: the rest of the suite runs
+        # beside this test), and stopping must still be whole and quick.
+        with busy_cpus(4):
             began = time.monotonic()
             server.process.send_signal(signal.SIGTERM)
             code = server.process.wait(timeout=30)
             left = started.left()  # at once: serve said it was done
 
-            assert left == [], f"stop {attempt + 1}: still there after serve exited: {left}"
-            assert code == 0
-            assert time.monotonic() - began < 15  # browser closed, helpers waited for
+        assert left == [], f"stop {attempt + 1}: still there after serve exited: {left}"
+        assert code == 0
+        assert time.monotonic() - began < 15  # browser closed, helpers waited for
 
 
 @pytest.fixture
