@@ -322,6 +322,9 @@ async def serve_forever(
         await monitor.stopping.wait()
         log.info("stopping: finishing up")
         loop.set_exception_handler(_quiet_driver_gone)
+        # Events still arriving for pages being closed fail in Playwright's dispatch; once we
+        # stop, that is the stop itself, not a fault worth a traceback in the log.
+        logging.getLogger("playwright._impl.connection").setLevel(logging.CRITICAL)
     finally:
         await monitor.stop()
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
