@@ -324,7 +324,7 @@ async def serve_forever(
         loop.set_exception_handler(_quiet_driver_gone)
         # Events still arriving for pages being closed fail in Playwright's dispatch; once we
         # stop, that is the stop itself, not a fault worth a traceback in the log.
-        logging.getLogger("playwright._impl.connection").setLevel(logging.CRITICAL)
+        logging.getLogger("playwright").setLevel(logging.CRITICAL)
     finally:
         await monitor.stop()
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
