@@ -65,6 +65,8 @@ def journeys_folder(folder: Path, checkout: str, count: int) -> Path:
     """`count` copies of the demo journey, named apart, in a folder of their own."""
     source = (ROOT / "journeys" / f"{JOURNEYS[checkout]}.yaml").read_text()
     target = folder / f"{checkout}-{count}"
+    if target.exists():  # the same journeys, run N at once
+        return target
     target.mkdir()
     for n in range(count):
         name = f"{JOURNEYS[checkout]}-{n:02d}"
