@@ -536,6 +536,11 @@ class Recorder:
             return  # about:blank, chrome-error:// pages are not page loads of the shop
         known = self.documents.get(origin)
         arrived = known.step if known else self.step if step is None else step
+        if known is not None:
+            # The document's address and title are those it loaded with: a single-page app
+            # that routes with pushState (and retitles) loaded one page, not its last route.
+            first = known.snapshot
+            snapshot = {**snapshot, "url": first.get("url"), "title": first.get("title")}
         self.documents[origin] = _Loaded(arrived, snapshot)
 
     def page_loads(self) -> list[PageLoad]:

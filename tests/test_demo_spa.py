@@ -101,6 +101,8 @@ def test_the_spa_journey_passes_on_the_healthy_shop_in_one_document(
     assert result.passed, result.failure
     assert result.order_confirmed and result.payment_attempted
     assert result.clicks == 6 and result.pages_visited == 1
+    # One document loaded, at the address it loaded with, not the route the shopper ended on.
+    assert [load.url for load in result.page_loads] == [f"{env['SHOP_URL']}/spa/"]
     assert result.http_errors == () and result.console_errors == ()
 
 
