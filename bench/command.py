@@ -7,12 +7,19 @@ on the server-rendered demo checkout and on the single-page one (`/spa/`). In ea
 arms alternate, A B then B A, for `rounds` rounds; the headline is the median of the
 pairwise ratios (command / bare), beside the ratio of the medians. Peak memory is the largest
 sum of RSS over the process tree (the command, Playwright's driver, every Chromium process),
-polled every 50 ms; the same for both arms.
+polled every 50 ms; the same for both arms. CPU seconds of the whole tree come from
+getrusage: this process is made the subreaper of what its children start, and reaps it all
+after each run, so Chromium's helpers count wherever their parent went.
+
+With 10 journeys one at a time, a third arm, `run --filmstrip off`, shows what `run`'s
+default filmstrip (frames taken on every run, kept on failure) costs of the difference.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -33,11 +40,32 @@ COMMAND = Path(sys.executable).parent / "checkout-monitor"
 BARE = Path(__file__).resolve().parent / "bare.py"
 
 
+_PR_SET_CHILD_SUBREAPER = 36
+
+
 @dataclass(frozen=True)
 class Sample:
     seconds: float
     peak_rss_bytes: int
     exit_code: int
+    cpu_seconds: float = 0.0
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _reap_orphans(seconds: float = 5.0) -> None:
+    """Wait for every process handed to us (Chromium's helpers, once their parent ended)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.02)
 
 
 def peak_rss_of(process: subprocess.Popen[bytes], every: float = 0.05) -> Sample:
@@ -89,10 +117,15 @@ def bare_arm(
 
 
 def run_once(argv: list[str], env: dict[str, str]) -> Sample:
+    cpu_before = _children_cpu()
     process = subprocess.Popen(
         argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     sample = peak_rss_of(process)
+    _reap_orphans()
+    sample = Sample(
+        sample.seconds, sample.peak_rss_bytes, sample.exit_code, _children_cpu() - cpu_before
+    )
     if sample.exit_code != 0:
         error = process.stderr.read().decode(errors="replace")[-2000:] if process.stderr else ""
         raise SystemExit(f"{argv[:3]} failed (exit {sample.exit_code}): {error}")
@@ -106,6 +139,7 @@ def main(quick: bool = False) -> None:
     from monitor.loader import load_journeys
 
     rounds = 3 if quick else 5
+    ctypes.CDLL(None).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     found = find_browser()
     options = launch_options(found)
     with ShopProcess() as shop, tempfile.TemporaryDirectory(prefix="bench-command-") as tmp:
@@ -124,12 +158,14 @@ def main(quick: bool = False) -> None:
                         checkout, count, parallel, shop.url, found.path, options["args"]
                     ),
                 }
+                if (count, parallel) == (10, 1):
+                    arms["filmstrip off"] = [*arms["command"], "--filmstrip", "off"]
                 # One warm-up each (page cache, the shop's first answers), not counted.
                 for argv in arms.values():
                     run_once(argv, env)
-                samples: dict[str, list[Sample]] = {"command": [], "bare": []}
+                samples: dict[str, list[Sample]] = {arm: [] for arm in arms}
                 for n in range(rounds):
-                    order = ("command", "bare") if n % 2 == 0 else ("bare", "command")
+                    order = list(arms) if n % 2 == 0 else list(reversed(arms))
                     for arm in order:
                         samples[arm].append(run_once(arms[arm], env))
                 at_once = f", {parallel} at once" if parallel > 1 else ""
@@ -145,12 +181,28 @@ def main(quick: bool = False) -> None:
                         figures["bare_peak_rss_mb"],
                         figures["command_peak_rss_mb"],
                         figures["memory_ratio"],
+                        figures["bare_cpu_s"],
+                        figures["command_cpu_s"],
+                        figures.get("filmstrip_off_time_ratio", ""),
+                        figures.get("filmstrip_off_cpu_s", ""),
                     ]
                 )
                 print(f"  {key}: ratio {figures['time_ratio']}", flush=True)
     print_table(
         f"checkout-monitor run vs a bare Playwright script, whole command ({rounds} rounds)",
-        ["case", "bare s", "command s", "x time", "bare MB", "command MB", "x memory"],
+        [
+            "case",
+            "bare s",
+            "command s",
+            "x time",
+            "bare MB",
+            "command MB",
+            "x memory",
+            "bare CPU-s",
+            "command CPU-s",
+            "x time, filmstrip off",
+            "CPU-s, filmstrip off",
+        ],
         rows,
     )
     write_results(
@@ -185,4 +237,19 @@ def _case(samples: dict[str, list[Sample]]) -> dict[str, object]:
         "command_peak_rss_mb": round(statistics.median(s.peak_rss_bytes for s in command) / mb, 1),
         "bare_peak_rss_mb": round(statistics.median(s.peak_rss_bytes for s in bare) / mb, 1),
         "memory_ratio": round(statistics.median(memory), 3),
+        "command_cpu_s": round(statistics.median(s.cpu_seconds for s in command), 2),
+        "bare_cpu_s": round(statistics.median(s.cpu_seconds for s in bare), 2),
+        **_filmstrip_off(samples.get("filmstrip off", []), bare),
+    }
+
+
+def _filmstrip_off(off: list[Sample], bare: list[Sample]) -> dict[str, object]:
+    if not off:
+        return {}
+    return {
+        "filmstrip_off_median_s": round(statistics.median(s.seconds for s in off), 3),
+        "filmstrip_off_time_ratio": round(
+            statistics.median(o.seconds / b.seconds for o, b in zip(off, bare, strict=True)), 3
+        ),
+        "filmstrip_off_cpu_s": round(statistics.median(s.cpu_seconds for s in off), 2),
     }
