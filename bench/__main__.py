@@ -1,4 +1,4 @@
-"""`python -m bench all|overhead|throughput|memory|fidelity|metrics [--quick]`."""
+"""`python -m bench all|overhead|command|throughput|memory|fidelity|metrics [--quick]`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from bench.report import add_to_results
 
 BENCHMARKS = {  # module per benchmark; its results file is named after the key
     "overhead": "bench.overhead",
+    "command": "bench.command",
     "throughput": "bench.throughput",
     "fidelity": "bench.fidelity",
     "metrics": "bench.scrape",

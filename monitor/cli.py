@@ -20,6 +20,7 @@ from monitor import __version__
 from monitor.errors import BrowserError, CheckoutMonitorError, ConfigError, JourneyError, Problem
 
 if TYPE_CHECKING:
+    from monitor.console import Progress
     from monitor.journey import Journey
     from monitor.result import RunResult
     from monitor.shard import Shard
@@ -397,53 +398,77 @@ def _pick(journeys: list[Journey], names: list[str] | None) -> list[Journey]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from monitor.loader import load_journeys
+    def load() -> list[Journey]:
+        from monitor.loader import load_journeys
 
-    journeys = _pick(load_journeys(_journey_paths(args), env=os.environ), args.journey)
-    return run_and_report(journeys, args)
+        return _pick(load_journeys(_journey_paths(args), env=os.environ), args.journey)
+
+    return run_and_report(load, args)
 
 
-def run_and_report(journeys: list[Journey], args: argparse.Namespace) -> int:
-    """Run journeys once with progress, a summary and the reports asked for; the exit code."""
+def run_and_report(
+    journeys: list[Journey] | Callable[[], list[Journey]], args: argparse.Namespace
+) -> int:
+    """Run journeys once with progress, a summary and the reports asked for; the exit code.
+
+    ``journeys`` may be the function that loads them: Playwright and the browser then start
+    while they load (and the modules a run needs are imported)."""
     import asyncio
 
-    from rich.console import Console
-
     from monitor.browser import find_browser
-    from monitor.console import Progress, print_summary
     from monitor.processes import adopt_orphans
     from monitor.session import run_journeys
 
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+    loaded: list[Journey] = []
+    load = journeys if callable(journeys) else lambda: journeys
     try:
         found = find_browser(args.browser_path)
     except BrowserError as exc:
-        _report_no_browser(args, journeys, exc)
+        _report_no_browser(args, load(), exc)
         raise
     adopt_orphans()  # the browser's helpers are ours to wait for, not init's: none outlives us
-    progress = Progress(console, quiet=args.quiet)
-    pace = f"{args.parallel} at a time" if args.parallel > 1 else "one at a time"
-    count = f"{len(journeys)} journey{'s' * (len(journeys) != 1)}"
-    console.print(f"Running {count} in {found.path} ({pace})")
+    shown: list[Progress] = []  # made beside the journeys, while the browser starts
+
+    def prepare() -> list[Journey]:
+        loaded.extend(load())
+        progress = _progress(args)
+        shown.append(progress)
+        console = progress.console
+        pace = f"{args.parallel} at a time" if args.parallel > 1 else "one at a time"
+        count = f"{len(loaded)} journey{'s' * (len(loaded) != 1)}"
+        console.print(f"Running {count} in {found.path} ({pace})")
+        return loaded
+
     work = run_journeys(
-        journeys,
+        prepare,
         found,
         parallel=args.parallel,
         artifacts_dir=args.artifacts,
         trace=args.trace,
         filmstrip=getattr(args, "filmstrip", "on-failure"),
-        on_step=progress.step,
-        on_result=progress.result,
+        on_step=lambda journey, step: shown[0].step(journey, step),
+        on_result=lambda result: shown[0].result(result),
         stop_before_payment=getattr(args, "stop_before_payment", False),
     )
     try:
         results = asyncio.run(work)
     except BrowserError as exc:
-        _report_no_browser(args, journeys, exc)
+        _report_no_browser(args, loaded, exc)
         raise
-    print_summary(console, results)
-    _write_reports(args, results, journeys)
+    from monitor.console import print_summary
+
+    print_summary(shown[0].console, results)
+    _write_reports(args, results, loaded)
     return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
+
+
+def _progress(args: argparse.Namespace) -> Progress:
+    from rich.console import Console
+
+    from monitor.console import Progress
+
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+    return Progress(console, quiet=args.quiet)
 
 
 def _report_no_browser(args: argparse.Namespace, journeys: list[Journey], exc: Exception) -> None:

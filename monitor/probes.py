@@ -536,6 +536,11 @@ class Recorder:
             return  # about:blank, chrome-error:// pages are not page loads of the shop
         known = self.documents.get(origin)
         arrived = known.step if known else self.step if step is None else step
+        if known is not None:
+            # The document's address and title are those it loaded with: a single-page app
+            # that routes with pushState (and retitles) loaded one page, not its last route.
+            first = known.snapshot
+            snapshot = {**snapshot, "url": first.get("url"), "title": first.get("title")}
         self.documents[origin] = _Loaded(arrived, snapshot)
 
     def page_loads(self) -> list[PageLoad]:
@@ -596,6 +601,22 @@ class Recorder:
             elif status < 400:
                 good += 1
         return errors, good
+
+    def first_server_error_step(self) -> int | None:
+        """The step that sent the first request of this document's life that the shop's own
+        server answered 5xx: on a single-page app, the click whose API call failed, though the
+        error it shows may only be seen after the next step."""
+        shop = site_of(self.page.url)
+        since = self.last_document_step[0] if self.last_document_step else 0
+        failed = (
+            index
+            for index, kind, status, _, url in self.answers
+            if index >= since
+            and kind is not ResourceClass.STATIC
+            and status >= 500
+            and site_of(url) == shop
+        )
+        return next(failed, None)
 
     def refusals_since(self, step_index: int) -> list[str]:
         """The shop's own answers 4xx to what the shopper sent (POST, PUT...) since a step: a

@@ -509,6 +509,11 @@ class _Play:
         self._note_secrets([t for t in typed if t.value in seen.sensitive])
         shown = seen.error_text or await visible_text_in_frames(page, list(texts), FRAME_SECONDS)
         if shown and self.shown_error is None:
+            # The step whose call failed led there, if it came before this one (an SPA shows
+            # a failed API call's error a moment after the click that sent it).
+            sent = self.recorder.first_server_error_step()
+            if sent is not None and 0 <= sent < index:
+                index, step = sent, self.names[sent]
             self.shown_error = _ShownError(index, step, shown)
         self.recorder.note_snapshot(seen.snapshot, step)
         return seen
@@ -661,7 +666,7 @@ class _Play:
             document_status=recorder.last_document_status if failed else None,
             document_url=recorder.last_document_url,
             error_text=error_text,
-            error_text_step=(shown.index, shown.name) if shown is not None else None,
+            error_text_step=(shown.index, shown.name) if shown is not None else self._sent_5xx(),
             unanswered_page=self.unanswered,
             declined_text=declined,
             payment_api_errors=tuple(api_errors),
@@ -679,6 +684,11 @@ class _Play:
             stopped_before_payment=self.stopped,
             refused=self.rules.refused if self.rules else None,
         )
+
+    def _sent_5xx(self) -> tuple[int, str] | None:
+        """The step that sent the first call of this page the shop's server failed."""
+        sent = self.recorder.first_server_error_step() if self.recorder else None
+        return (sent, self.names[sent]) if sent is not None and sent >= 0 else None
 
     def _refusals_from(self, failed: FailedStep) -> int:
         """Since paying, when the run failed after it; else from the step before the failing

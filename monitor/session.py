@@ -12,19 +12,22 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from playwright.async_api import Browser, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from monitor.browser import FoundBrowser, launch_options
 from monitor.errors import BrowserLaunchFailed
-from monitor.journey import FilmstripMode, Journey
 from monitor.processes import ProcessTree, own_children
-from monitor.result import RunResult
-from monitor.runner import Runner, StepListener, TraceMode
 
-ResultListener = Callable[[RunResult], None]
+if TYPE_CHECKING:  # the Runner and the models are imported when a run starts, not here:
+    # `run` starts the browser while it imports them and loads the journeys (cli.py).
+    from monitor.journey import FilmstripMode, Journey
+    from monitor.result import RunResult
+    from monitor.runner import Runner, StepListener, TraceMode
+
+ResultListener = Callable[["RunResult"], None]
 
 log = logging.getLogger("checkout_monitor")
 
@@ -154,7 +157,7 @@ async def open_browser(found: FoundBrowser) -> AsyncIterator[tuple[Browser, Mapp
 
 
 async def run_journeys(
-    journeys: Sequence[Journey],
+    journeys: Sequence[Journey] | Callable[[], Sequence[Journey]],
     found: FoundBrowser,
     *,
     parallel: int = 1,
@@ -166,19 +169,40 @@ async def run_journeys(
     on_result: ResultListener | None = None,
     stop_before_payment: bool = False,
 ) -> list[RunResult]:
-    """Run each journey once, at most `parallel` at a time, in one browser; results in order."""
-    async with open_browser(found) as (browser, devices):
-        runner = Runner(
-            browser,
-            devices,
-            artifacts_dir=artifacts_dir,
-            trace=trace,
-            filmstrip=filmstrip,
-            location=location,
-            on_step=on_step,
-            stop_before_payment=stop_before_payment,
-        )
-        return await _play_all(runner, journeys, parallel, on_result)
+    """Run each journey once, at most `parallel` at a time, in one browser; results in order.
+
+    ``journeys`` may be a function that loads them: it is called in a worker thread while
+    Playwright and the browser start (a command's imports and journey files then cost no
+    time of their own). Its error wins over the browser's: bad input is said first."""
+    loading = asyncio.ensure_future(asyncio.to_thread(_loaded, journeys))
+    try:
+        async with open_browser(found) as (browser, devices):
+            todo, runner_class = await loading
+            runner = runner_class(
+                browser,
+                devices,
+                artifacts_dir=artifacts_dir,
+                trace=trace,
+                filmstrip=filmstrip,
+                location=location,
+                on_step=on_step,
+                stop_before_payment=stop_before_payment,
+            )
+            return await _play_all(runner, todo, parallel, on_result)
+    except BaseException:
+        await asyncio.wait([loading])  # a thread cannot be cancelled: let it end
+        if not loading.cancelled() and (error := loading.exception()) is not None:
+            raise error from None
+        raise
+
+
+def _loaded(
+    journeys: Sequence[Journey] | Callable[[], Sequence[Journey]],
+) -> tuple[Sequence[Journey], type[Runner]]:
+    """The journeys, and the Runner (its import is most of a command's start)."""
+    from monitor.runner import Runner
+
+    return (journeys() if callable(journeys) else journeys), Runner
 
 
 async def _play_all(
@@ -248,6 +272,8 @@ class AsyncPlayer:
     ) -> list[RunResult]:
         """Run each journey once, at most `parallel` at a time; results in order. Raises
         BrowserError when there is no browser to play them in."""
+        from monitor.runner import Runner  # imported when a play starts (see run_journeys)
+
         browser, devices = await self._browser()
         runner = Runner(
             browser,

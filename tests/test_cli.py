@@ -153,7 +153,7 @@ def test_demo_serve_shows_a_fault_switched_on_in_the_shop_and_stops_clean_on_ctr
         assert json.loads(http_get(shop.group(1) + "/__faults")[1])["active"] == [slow]
 
         wait_for(
-            lambda: "All 4 journeys passing" in server.get("/")[1], 90, "every journey to pass"
+            lambda: "All 5 journeys passing" in server.get("/")[1], 90, "every journey to pass"
         )
         guest = {"journey": "demo-guest-checkout"}
         assert server.metric("checkout_journey_success", **guest) == 1

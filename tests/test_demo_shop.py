@@ -792,4 +792,4 @@ def test_cli_prints_its_addresses_serves_and_stops_on_ctrl_c() -> None:
 def test_the_packaged_demo_journeys_are_the_ones_in_the_journeys_folder() -> None:
     packaged = {p.name: p.read_bytes() for p in (REPO / "monitor/demo/journeys").glob("*.yaml")}
     in_repo = {p.name: p.read_bytes() for p in (REPO / "journeys").glob("demo-*.yaml")}
-    assert packaged == in_repo and len(packaged) == 4
+    assert packaged == in_repo and len(packaged) == 5

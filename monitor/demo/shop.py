@@ -63,6 +63,7 @@ from monitor.demo.middleware import (
     pause,
 )
 from monitor.demo.pages import CART_SCRIPT, GALLERY_SCRIPT, cart_body, home_body, product_body
+from monitor.demo.spa import SpaRoutes
 from monitor.demo.state import OrderBook, Session, SessionStore, validate_checkout
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -302,6 +303,24 @@ async def _fetch_payment(request: web.Request, payment_id: str) -> dict[str, obj
     return found if isinstance(found, dict) else None
 
 
+async def _paid_with(
+    request: web.Request, payment_id: str, session: Session, summary: CartSummary
+) -> str | None:
+    """The card that paid, if DemoPay says this payment succeeded for this checkout and amount."""
+    found = await _fetch_payment(request, payment_id)
+    if (
+        found is None
+        or found.get("status") != "succeeded"
+        or found.get("reference") != session.payment_reference
+        or found.get("amount") != summary.total_cents
+    ):
+        return None
+    card = found.get("card")
+    return (
+        f"{card.get('brand')} ending in {card.get('last4')}" if isinstance(card, dict) else "Card"
+    )
+
+
 async def payment_complete(request: web.Request) -> web.Response:
     payment_id = str((await request.post()).get("payment_id", ""))
     session = _session(request)
@@ -313,19 +332,10 @@ async def payment_complete(request: web.Request) -> web.Response:
     if session.details is None:
         raise _redirect("/checkout")
     summary = _summary(request, session, session.details.delivery)
-    found = await _fetch_payment(request, payment_id)
-    if (
-        found is None
-        or found.get("status") != "succeeded"
-        or found.get("reference") != session.payment_reference
-        or found.get("amount") != summary.total_cents
-    ):
+    card_text = await _paid_with(request, payment_id, session, summary)
+    if card_text is None:
         session.payment_notice = PAYMENT_CHECK_FAILED
         raise _redirect("/payment")
-    card = found.get("card")
-    card_text = (
-        f"{card.get('brand')} ending in {card.get('last4')}" if isinstance(card, dict) else "Card"
-    )
     order = orders.place(
         session_id=session.id,
         payment_id=payment_id,
@@ -444,4 +454,12 @@ def create_shop_app(
     router.add_get("/order/{number}", order_page)
     router.add_get(PROCESSING_PATH, processing)
     router.add_static("/static", STATIC_DIR)
+    SpaRoutes(
+        session=_session,
+        session_or_new=_session_or_new,
+        summary=_summary,
+        orders=lambda request: request.app[ORDERS],
+        provider_url=lambda request: request.app[PROVIDER_URL],
+        paid_with=_paid_with,
+    ).add_to(app)
     return app
