@@ -10,16 +10,15 @@ uses (the journey's device, service workers blocked).
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping
 from typing import Any
 
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser
 
+from bench.bare import buy
 from monitor.browser import context_options
 
-CARD = "4242424242424242"
 # The journey's step actions this script mirrors; bench refuses to compare if they differ.
 MIRRORS = (
     "goto", "click", "expect", "remember", "click", "expect", "click", "fill", "fill", "fill",
@@ -32,7 +31,7 @@ def check_mirrors(actions: list[str]) -> None:
     if tuple(actions) != MIRRORS:
         raise SystemExit(
             f"the demo guest checkout's steps are now {actions}; bench/floor.py plays "
-            f"{list(MIRRORS)}: update guest_checkout() and MIRRORS to match"
+            f"{list(MIRRORS)}: update buy() in bench/bare.py and MIRRORS to match"
         )
 
 
@@ -49,30 +48,7 @@ async def guest_checkout(
     began = time.perf_counter()
     context = await browser.new_context(**floor_context_options(devices, device))
     try:
-        page = await context.new_page()
-        await page.goto(base_url + "/", wait_until="domcontentloaded")
-        await page.get_by_role("link", name="Trail Runner").click()
-        await expect(page.locator(".price").first).to_be_visible()
-        await expect(page.locator("body")).to_contain_text("€89.00")
-        price = " ".join((await page.locator(".price").first.inner_text()).split())
-        await page.get_by_role("button", name="Add to cart").click()
-        await expect(page.get_by_test_id("cart-total")).to_have_text(price)
-        await page.get_by_test_id("checkout-button").click()
-        await page.locator("#email").fill("shopper@example.com")
-        await page.locator("#name").fill("Sam Shopper")
-        await page.get_by_label("Street and house number").fill("Main Street 1")
-        await page.locator("#postcode").fill("12345")
-        await page.locator("#city").fill("Utrecht")
-        await page.get_by_label("Home delivery").check()
-        await page.get_by_role("button", name="Continue to payment").click()
-        frame = page.frame_locator("iframe#payment-frame")
-        await frame.get_by_label("Card number").fill(CARD)
-        await frame.locator("#expiry").fill("12/34")
-        await frame.locator("#cvc").fill("123")
-        await frame.locator("#cardholder-name").fill("Sam Shopper")
-        await frame.get_by_role("button", name="Pay now").click()
-        await expect(page).to_have_url(re.compile("/order/"))
-        await expect(page.locator("body")).to_contain_text("Thank you for your order")
+        await buy(await context.new_page(), base_url)
     finally:
         await context.close()
     return time.perf_counter() - began
