@@ -45,6 +45,7 @@ class Request:
     method: str
     path: str
     body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 Route = Answer | Callable[[Request], Answer]
@@ -63,7 +64,7 @@ def local_site(routes: dict[str, Route]) -> Iterator[str]:
             if route is None:
                 answer = Answer(404, "<title>Not found</title><h1>Not found</h1>")
             elif callable(route):
-                answer = route(Request(self.command, self.path, body))
+                answer = route(Request(self.command, self.path, body, dict(self.headers)))
             else:
                 answer = route
             if answer.hang:

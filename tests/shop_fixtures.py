@@ -18,6 +18,18 @@ import pytest
 
 from monitor.demo import DemoShopThread
 
+# A shopper's checkout details, as the demo shop's form (and its single-page app's API) take them.
+SHOPPER_DETAILS = {
+    "email": "shopper@example.com",
+    "name": "Sam Shopper",
+    "street": "Main Street 1",
+    "postcode": "12345",
+    "city": "Utrecht",
+    "country": "Netherlands",
+    "delivery": "home",
+    "delivery-window": "08:00-12:00",
+}
+
 
 @pytest.fixture(scope="session")
 def demo_shop_server() -> Iterator[DemoShopThread]:

@@ -10,6 +10,7 @@ import pytest
 from conftest import TIMED
 from playwright.sync_api import Browser, FrameLocator, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from shop_fixtures import SHOPPER_DETAILS
 
 from monitor.demo import DemoShopThread
 
@@ -67,16 +68,7 @@ class Shopper:
         request.post(f"{url}/cart/add", form={"product": "trail-runner", "size": "42"})
         request.post(
             f"{url}/checkout",
-            form={
-                "email": "shopper@example.com",
-                "name": "Sam Shopper",
-                "street": "Main Street 1",
-                "postcode": "12345",
-                "city": "Utrecht",
-                "country": "Netherlands",
-                "delivery": "home",
-                "delivery-window": "08:00-12:00",
-            },
+            form=SHOPPER_DETAILS,
         )
         self.page.goto(f"{url}/payment")
 

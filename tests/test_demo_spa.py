@@ -10,21 +10,13 @@ import aiohttp
 import pytest
 from conftest import JourneyRunner, load_journey
 from playwright.sync_api import Page, Request, expect
+from shop_fixtures import SHOPPER_DETAILS
 
 from monitor.demo import DemoShop, DemoShopThread, start_demo_shop
 from monitor.result import FailureKind
 
 SPA = "journeys/demo-spa-checkout.yaml"
-DETAILS = {
-    "email": "shopper@example.com",
-    "name": "Sam Shopper",
-    "street": "Main Street 1",
-    "postcode": "12345",
-    "city": "Utrecht",
-    "country": "Netherlands",
-    "delivery": "home",
-    "delivery-window": "08:00-12:00",
-}
+DETAILS = SHOPPER_DETAILS
 
 
 @pytest.fixture

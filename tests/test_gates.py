@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import JourneyRunner, load_journey, quick_journey
+from local_site import Answer, Request, local_site, redirect
 from serve_fixtures import self_signed_cert, serve_bytes, wait_for
 
 from monitor.demo import DemoShopThread
@@ -282,49 +283,19 @@ navigator.geolocation.getCurrentPosition(function (p) {
 def test_headers_do_not_follow_a_redirect_to_another_site(journey_runner: JourneyRunner) -> None:
     received: list[dict[str, str]] = []
 
-    class Landing(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            received.append(dict(self.headers))
-            body = b"<h1>Gear for the trail</h1>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def landing(request: Request) -> Answer:
+        received.append(request.headers)
+        return Answer(body="<h1>Gear for the trail</h1>")
 
-        def log_message(self, *args: object) -> None:
-            pass
+    def shop(request: Request) -> Answer:
+        received.append({"shop": "yes", **request.headers})
+        return redirect(target)
 
-    landing = ThreadingHTTPServer(("127.0.0.1", 0), Landing)
-    threading.Thread(target=landing.serve_forever, daemon=True).start()
-    target = f"http://localhost:{landing.server_address[1]}/landing"
-
-    class Redirect(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            received.append({"shop": "yes", **dict(self.headers)})
-            self.send_response(302)
-            self.send_header("Location", target)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    shop = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
-    threading.Thread(target=shop.serve_forever, daemon=True).start()
-    try:
+    with local_site({"/landing": landing}) as landing_url, local_site({"/": shop}) as shop_url:
+        target = landing_url.replace("127.0.0.1", "localhost") + "/landing"  # another site
         result = journey_runner.run(
-            quick_journey(
-                "redirect",
-                f"http://127.0.0.1:{shop.server_address[1]}",
-                HOME,
-                headers={"X-Bypass-Token": "bypass-7731"},
-            )
+            quick_journey("redirect", shop_url, HOME, headers={"X-Bypass-Token": "bypass-7731"})
         )
-    finally:
-        for server in (landing, shop):
-            server.shutdown()
-            server.server_close()
 
     assert result.passed, result.failure
     at_shop = [h for h in received if "shop" in h]

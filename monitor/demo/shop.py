@@ -336,16 +336,7 @@ async def payment_complete(request: web.Request) -> web.Response:
     if card_text is None:
         session.payment_notice = PAYMENT_CHECK_FAILED
         raise _redirect("/payment")
-    order = orders.place(
-        session_id=session.id,
-        payment_id=payment_id,
-        card_description=card_text,
-        summary=summary,
-        details=session.details,
-    )
-    session.cart.clear()
-    session.details = None
-    session.payment_reference = None
+    order = orders.check_out(session, payment_id, card_text, summary)
     if request.app[FAULTS].has(FaultKind.NO_CONFIRMATION):
         raise _redirect(PROCESSING_PATH)
     raise _redirect(f"/order/{order.number}")

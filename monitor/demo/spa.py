@@ -275,16 +275,7 @@ class SpaRoutes:
         card = await self._paid_with(request, payment_id, session, summary)
         if card is None:
             return web.json_response({"error": PAYMENT_CHECK_FAILED}, status=409)
-        order = orders.place(
-            session_id=session.id,
-            payment_id=payment_id,
-            card_description=card,
-            summary=summary,
-            details=session.details,
-        )
-        session.cart.clear()
-        session.details = None
-        session.payment_reference = None
+        order = orders.check_out(session, payment_id, card, summary)
         if request.app[FAULTS].has(FaultKind.NO_CONFIRMATION):
             return web.json_response({"order": None, "processing": True})
         return web.json_response({"order": order.number})

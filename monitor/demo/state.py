@@ -178,6 +178,23 @@ class OrderBook:
             self._orders.popitem(last=False)
         return order
 
+    def check_out(
+        self, session: Session, payment_id: str, card_description: str, summary: CartSummary
+    ) -> Order:
+        """The session's paid checkout becomes an order; its cart and details are done with."""
+        assert session.details is not None, "a checkout to pay has its details"
+        order = self.place(
+            session_id=session.id,
+            payment_id=payment_id,
+            card_description=card_description,
+            summary=summary,
+            details=session.details,
+        )
+        session.cart.clear()
+        session.details = None
+        session.payment_reference = None
+        return order
+
     def get(self, number: str) -> Order | None:
         return self._orders.get(number)
 
