@@ -137,6 +137,9 @@ VISIBLE_TEXT_SCRIPT = """
 }
 """
 
+TEXTS_SCRIPT = f"(texts) => ({VISIBLE_TEXT_SCRIPT})(null, texts)"  # in a whole document
+FRAME_SECONDS = 1.0  # for a look into a frame below the top document (one navigating waits)
+
 PLAYWRIGHT_HINTS = (
     ("intercepts pointer events", "covered"),
     ("outside of the viewport", "offscreen"),
@@ -254,18 +257,18 @@ async def diagnose(any_match: Locator, error_message: str) -> str:
     return verdict
 
 
-async def find_visible_text(page: Page, texts: list[str]) -> str | None:
-    """The first of `texts` visible in any frame of the page (case-insensitive)."""
+async def find_visible_text(
+    page: Page, texts: list[str], frame_seconds: float = FRAME_SECONDS
+) -> str | None:
+    """The first of `texts` visible in the top document, else in a frame below it
+    (case-insensitive; see `visible_text_in_frames` for the frames)."""
     if not texts:
         return None
-    for frame in page.frames:
-        try:
-            found = await frame.evaluate(f"(texts) => ({VISIBLE_TEXT_SCRIPT})(null, texts)", texts)
-        except PlaywrightError:
-            continue  # a frame navigating away or detached
-        if found:
-            return str(found)
-    return None
+    try:
+        found = await page.main_frame.evaluate(TEXTS_SCRIPT, texts)
+    except PlaywrightError:
+        found = None  # navigating away, or closed
+    return str(found) if found else await visible_text_in_frames(page, texts, frame_seconds)
 
 
 # A field a shopper types a secret into: password and card fields, by type, autocomplete or name.
@@ -372,9 +375,8 @@ async def visible_text_in_frames(page: Page, texts: list[str], seconds: float) -
     ]
     if not texts or not frames:
         return None
-    script = f"(texts) => ({VISIBLE_TEXT_SCRIPT})(null, texts)"
     answers = await asyncio.gather(
-        *(asyncio.wait_for(frame.evaluate(script, texts), seconds) for frame in frames),
+        *(asyncio.wait_for(frame.evaluate(TEXTS_SCRIPT, texts), seconds) for frame in frames),
         return_exceptions=True,
     )
     return next((str(answer) for answer in answers if isinstance(answer, str)), None)

@@ -42,6 +42,7 @@ from monitor.journey import (
 )
 from monitor.observers import Factory, Observers, RunContext, StepSeen
 from monitor.probes import (
+    FRAME_SECONDS,
     INIT_SCRIPT,
     AfterStep,
     Recorder,
@@ -76,7 +77,6 @@ STAYS_ON_PAGE = (ExpectStep, RememberStep, ExpectContentStep, FillStep)
 ONLY_LOOKS = (ExpectStep, WaitStep, RememberStep, ExpectContentStep, ScreenshotStep)
 BOUNDED_SECONDS = 10.0  # for page calls Playwright gives no timeout of their own
 NAVIGATING_SECONDS = 1.0  # for a look at a page whose next document has not answered yet
-FRAME_SECONDS = 1.0  # for a look into a frame below the top document (one navigating waits)
 WATCH_EVERY = 0.5  # seconds between looks for error or declined text while a step waits
 DISMISS_TIMEOUT_MS = 5000  # for clicking a `dismiss` overlay away
 

@@ -54,6 +54,7 @@ from monitor.journey import (
 )
 from monitor.probes import (
     SENSITIVE_VALUES,
+    TEXTS_SCRIPT,
     VISIBLE_TEXT_SCRIPT,
     diagnose,
     locate,
@@ -554,8 +555,7 @@ async def _count_unmet(ctx: StepContext, count: CountOf, seconds: str) -> str | 
 
 async def _has_text(ctx: StepContext, text: str, within: Target | None) -> bool:
     if within is None and not ctx.frames:  # the whole page: a plain evaluation, the cheapest
-        script = f"(texts) => ({VISIBLE_TEXT_SCRIPT})(null, texts)"
-        return await _quick(ctx.page.evaluate(script, [text]), default=None) is not None
+        return await _quick(ctx.page.evaluate(TEXTS_SCRIPT, [text]), default=None) is not None
     if within is not None:
         scope = locate(ctx.page, within, ctx.frames)
     else:
