@@ -653,7 +653,6 @@ STEP_TYPES: dict[str, type[StepBase]] = {
 }
 ACTIONS = tuple(STEP_TYPES)
 COMMON_STEP_KEYS = tuple(StepBase.model_fields)
-CLICK_ACTIONS = frozenset({"click", "check", "uncheck", "select"})
 
 
 def step_action(data: object) -> str | None:
