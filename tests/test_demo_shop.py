@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 from conftest import TIMED
+from shop_fixtures import SHOPPER_DETAILS
 
 from monitor.demo import (
     FAULT_SPECS,
@@ -45,16 +46,7 @@ from monitor.demo.state import validate_checkout
 
 REPO = Path(__file__).resolve().parents[1]
 FRAME_SRC = re.compile(r'id="payment-frame".*?src="([^"]+)"', re.S)
-CHECKOUT_FORM = {
-    "email": "shopper@example.com",
-    "name": "Sam Shopper",
-    "street": "Main Street 1",
-    "postcode": "12345",
-    "city": "Utrecht",
-    "country": "Netherlands",
-    "delivery": "home",
-    "delivery-window": "12:00-17:00",
-}
+CHECKOUT_FORM = {**SHOPPER_DETAILS, "delivery-window": "12:00-17:00"}
 GOOD_CARD = "4242 4242 4242 4242"
 TEST_TIMEOUT_S = 30
 
