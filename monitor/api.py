@@ -132,7 +132,9 @@ async def play_async(
     - `parallel`: journeys at a time; `artifacts`: folder for failure screenshots, HTML and
       traces (None: none are kept); `trace`: "on-failure" (a failed run is re-played traced),
       "retain-on-failure", "always" or "off"; `filmstrip`: pictures after the steps,
-      "on-failure" (kept when the run failed), "always" or "off" (a journey's own wins);
+      "on-failure" (a passing run takes none; a failed run gets the frame at its failure and
+      is re-played once for the others, marked `replay`: without `artifacts`, no frames),
+      "always" or "off" (a journey's own wins);
     - `stop_before_payment`: walk up to the pay button, check it, place no order;
     - `browser_path`: the Chromium to use (default: found as `run` finds it);
     - `base_url`: play every journey against this URL instead of its `base_url`;

@@ -359,8 +359,10 @@ def _filmstrip_argument(sub: argparse.ArgumentParser, default: str) -> None:
         choices=["on-failure", "always", "off"],
         default=os.environ.get("CHECKOUT_MONITOR_FILMSTRIP", default),
         help="a small picture of the screen after each step that changed it, for journeys "
-        "that do not say (`filmstrip:`): on-failure (taken on every run, kept when it failed), "
-        f"always, off. Costs about 40 ms of Chromium CPU a frame (default: {default}; env "
+        "that do not say (`filmstrip:`): on-failure (`run`: a passing run takes none; a failed "
+        "run keeps a frame at its failure and is re-played once, taking the frames, marked as "
+        "the re-play's; `serve`: taken on every run, kept when it failed), always, off. Costs "
+        f"about 40 ms of Chromium CPU a frame (default: {default}; env "
         "CHECKOUT_MONITOR_FILMSTRIP)",
     )
 

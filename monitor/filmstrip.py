@@ -8,10 +8,16 @@ only look (`expect`, `wait`, `remember`, `expect_content`, `screenshot`) or type
 next frame shows what was typed) are left out unless they failed. The run's failure gets a
 frame of its own when its step has none.
 
-Frames are held in memory and written to the run's artifact folder at the end:
-`always` keeps every run's, `on-failure` only a failed run's (so a passing run writes nothing
-and rotation has nothing more to prune), `off` takes none. The picture is taken inside the look
-after the step: beside the steps that stay on the page, awaited before one that may leave it.
+Frames are held in memory and written to the run's artifact folder at the end. `always` takes
+and keeps every run's; `off` takes none. `on-failure` costs a passing run nothing where the
+Runner re-plays a failed run (`run`: no `attempt`, artifacts kept): a run takes no frame but,
+when it failed, the one at its failure — the page as the shopper saw it then — and the
+re-play takes a frame after each step as `always` does, written beside the failed run's as
+`replay-frame-NN-<step>.jpg` and marked `replay` (the result's `replay` says whether the
+re-play failed alike, otherwise, or passed). Where no re-play comes (serve's retries, no
+artifact folder), `on-failure` takes frames in every run and keeps a failed run's. The picture
+is taken inside the look after the step: beside the steps that stay on the page, awaited
+before one that may leave it.
 
     >>> strip = Filmstrip.for_run(RunContext(journey, folder, [], filmstrip="always"))
     >>> await strip.after_step(seen); result = await strip.finish(result, page)  # doctest: +SKIP
@@ -65,20 +71,32 @@ class Filmstrip:
     folder: RunFolder
     masked_fields: Sequence[Locator] = ()
     typed_frames: tuple[str, ...] = ()  # the outermost iframe of each field typed into
+    # False: only the frame at the failure, taken at the end (the re-play takes the others)
+    every_step: bool = True
+    replay: bool = False  # the frames of the Runner's re-play, kept for the failed run
     frames: list[_Taken] = field(default_factory=list)
 
     @classmethod
     def for_run(cls, run: RunContext) -> Filmstrip | None:
         mode = run.journey.filmstrip or run.filmstrip
-        if mode == "off" or run.folder is None:
+        if mode == "off":
             return None
-        return cls(mode, run.folder, run.masked_fields, _typed_frames(run.journey))
+        typed = _typed_frames(run.journey)
+        if run.replay_of is not None:
+            # Only on-failure films a re-play: `always` kept the failed run's own frames.
+            if mode != "on-failure":
+                return None
+            return cls(mode, run.replay_of, run.masked_fields, typed, replay=True)
+        if run.folder is None:
+            return None
+        every_step = not (mode == "on-failure" and run.replay_follows)
+        return cls(mode, run.folder, run.masked_fields, typed, every_step=every_step)
 
     async def attach(self, context: BrowserContext, page: Page) -> None:
         pass  # nothing to set up: a frame is taken when a step is done
 
     async def after_step(self, seen: StepSeen) -> None:
-        if seen.look is None:  # between documents or gone: nothing to picture
+        if seen.look is None or not self.every_step:  # nothing to picture, or not yet
             return
         if seen.action in UNCHANGED and not seen.failed:
             return
@@ -89,7 +107,7 @@ class Filmstrip:
         at = failure.step_index if failure is not None else None
         if at is not None and page is not None and all(f.index != at for f in self.frames):
             await self._take(page, at, failure.step or "" if failure else "")
-        if self.mode == "on-failure" and result.passed:
+        if self.mode == "on-failure" and result.passed and not self.replay:
             return result
         return replace(result, filmstrip=tuple(self._write(result)))
 
@@ -115,13 +133,17 @@ class Filmstrip:
 
     def _write(self, result: RunResult) -> list[FilmFrame]:
         failed_at = result.failure.step_index if result.failure is not None else None
+        if self.replay:
+            failed_at = None  # `at_failure` is the failed run's own frame: see result.replay
+        prefix = "replay-frame" if self.replay else "frame"
         written = []
         for number, taken in enumerate(self.frames, 1):
-            path = self.folder.file(f"frame-{number:02d}-{taken.step}.jpg")
+            path = self.folder.file(f"{prefix}-{number:02d}-{taken.step}.jpg")
             path.write_bytes(taken.jpeg)
+            at_failure = taken.index == failed_at
             written.append(
                 FilmFrame(
-                    taken.index, taken.step, str(path), len(taken.jpeg), taken.index == failed_at
+                    taken.index, taken.step, str(path), len(taken.jpeg), at_failure, self.replay
                 )
             )
         # The last frame of the failing step is the one at the failure: only it is marked.

@@ -849,7 +849,8 @@ class Journey(Model):
     filmstrip: FilmstripMode | None = Field(
         None,
         description="pictures of the screen after each step that changed it: always, "
-        "on-failure (taken, kept only when the run failed) or off; default: the run's --filmstrip",
+        "on-failure (kept for a failed run only; `run` takes them in a re-play of it, so a "
+        "passing run takes none) or off; default: the run's --filmstrip",
     )
     dismiss: list[Target] = Field(
         default_factory=list,

@@ -59,6 +59,12 @@ class RunContext:
     # Fields typed into with a secret (grows like `secrets`): black them out in any picture.
     masked_fields: Sequence[Locator] = ()
     filmstrip: FilmstripMode = "off"  # the run's --filmstrip; the journey's setting wins
+    # The Runner's re-play of a failed run (runner.py). `replay_of`: this play is one, and
+    # that is the failed run's folder; a re-play keeps no files (`folder` is None) except the
+    # filmstrip's frames, which belong to the failed run. `replay_follows`: if this play
+    # fails, the Runner plays it once more (no `attempt` given, artifacts kept).
+    replay_of: RunFolder | None = None
+    replay_follows: bool = False
 
 
 class Observer(Protocol):

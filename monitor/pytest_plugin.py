@@ -9,7 +9,11 @@ collects each journey — each device of a `matrix` — as a test, `FILE::NAME` 
 `FILE::NAME[DEVICE]`, marked `journey` and with each of its `tags`. A journey that fails is a
 failed test whose report is the failure kind, the one-line reason, the failed step and the
 artifacts; our own fault (`monitor_error`, no browser) is an error, not a failure. Clicks,
-duration and the slowest page load go into the JUnit properties.
+duration and the slowest page load go into the JUnit properties. As in `checkout-monitor run`,
+a passing journey pays for no trace and no filmstrip: a failed one keeps a frame at its failure
+and is played once more (its own result stands) for its trace (`--journey-trace on-failure`)
+and the frames after its steps (in the result's `filmstrip`, marked `replay`; the filmstrip is
+`on-failure` unless the journey says otherwise).
 
 One Chromium per process (per pytest-xdist worker), launched at the first journey; the runs go
 through monitor.api.Player, as everything else does.

@@ -4,7 +4,8 @@ A pure output over RunResults (and the journeys' budgets, when known). `index.ht
 journey, failures first; each journey has its own page: result, failure kind and reason at the
 top; a waterfall of its steps — each step's own time and the page it loaded (TTFB,
 DOMContentLoaded, load, LCP) against the budgets — with the HTTP errors, failed requests and
-console errors of each step beneath it; the filmstrip; links to the trace, HTML and screenshots.
+console errors of each step beneath it; the filmstrip (a failed run's re-play frames apart,
+said so); links to the trace, HTML and screenshots.
 
 No server and no network: no script, no fonts, no CDN; CSS inline; images and other artifacts
 are files beside the pages (copied to `files/`, or linked relatively where they already lie
@@ -29,7 +30,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from monitor.journey import Budgets
-from monitor.result import FilmFrame, PageLoad, RunResult, StepResult
+from monitor.result import FilmFrame, PageLoad, ReplayOutcome, RunResult, StepResult
 
 MAX_TEXT = 300
 LISTED = 20  # errors listed per step
@@ -340,25 +341,60 @@ def _step_errors(r: RunResult, step: str) -> str:
 
 
 def _filmstrip(r: RunResult, files: _Files, group: str) -> str:
-    figures = []
-    for frame in r.filmstrip:
-        src = files.link(frame.path, group)
-        if src is None:
-            continue
-        label = f"{frame.step_index + 1}. {frame.step}" + (
-            " — the failure" if frame.at_failure else ""
-        )
-        figures.append(
-            f'<figure class="{"fail" if frame.at_failure else ""}"><a href="{src}">'
-            f'<img src="{src}" alt="{_e(f"The screen after step {label}")}" loading="lazy">'
-            f"</a><figcaption>{_e(label)}</figcaption></figure>"
-        )
-    if not figures:
+    """The run's own frames (the one at the failure marked); then, apart and said so, those
+    of the Runner's re-play of the failed run, with how that re-play went."""
+    own = [f for f in r.filmstrip if not f.replay]
+    replayed = [f for f in r.filmstrip if f.replay]
+    failed_at = r.replay.failure.step_index if r.replay and r.replay.failure else None
+    there = [i for i, f in enumerate(replayed) if f.step_index == failed_at][-1:]
+    own_figures = [_figure(f, files, group, f.at_failure, " — the failure") for f in own]
+    replay_figures = [
+        _figure(f, files, group, i in there, " — the re-play failed here", " in the re-play")
+        for i, f in enumerate(replayed)
+    ]
+    shown = "".join(own_figures)
+    again = "".join(replay_figures)
+    if not shown and not again:
         return ""
     return (
         '<section aria-label="Filmstrip"><h2>What the shopper saw</h2>'
-        f'<div class="filmstrip">{"".join(figures)}</div></section>'
+        + (f'<div class="filmstrip">{shown}</div>' if shown else "")
+        + (
+            f'<h3 class="replayed">{_e(replay_heading(r))}</h3>'
+            f'<div class="filmstrip replay">{again}</div>'
+            if again
+            else ""
+        )
+        + "</section>"
     )
+
+
+def _figure(
+    frame: FilmFrame, files: _Files, group: str, marked: bool, mark: str, where: str = ""
+) -> str:
+    src = files.link(frame.path, group)
+    if src is None:
+        return ""
+    label = f"{frame.step_index + 1}. {frame.step}" + (mark if marked else "")
+    return (
+        f'<figure class="{"fail" if marked else ""}"><a href="{src}">'
+        f'<img src="{src}" alt="{_e(f"The screen after step {label}{where}")}" loading="lazy">'
+        f"</a><figcaption>{_e(label)}</figcaption></figure>"
+    )
+
+
+def replay_heading(r: RunResult) -> str:
+    """What a failed run's re-play frames are, and how that re-play went, in words."""
+    heading = "From the re-play of the failed run"
+    replay = r.replay
+    if replay is None:
+        return heading
+    if replay.outcome is ReplayOutcome.PASSED:
+        return f"{heading} (it passed: the failure came and went)"
+    if replay.outcome is ReplayOutcome.FAILED_ALIKE:
+        return f"{heading} (it failed the same way, at the same step)"
+    reason = replay.failure.reason if replay.failure else "unknown"
+    return f"{heading} (it failed otherwise: {_clip(reason)})"
 
 
 LABELS = {"screenshot": "full screenshot", "html": "page HTML", "trace": "Playwright trace"}
@@ -468,6 +504,8 @@ bottom:-3px;width:3px}
 .filmstrip img{display:block;width:100%;height:auto;border:2px solid var(--line);border-radius:6px}
 .filmstrip figure.fail img{border-color:var(--fail)}
 .filmstrip figcaption{font-size:13px;overflow-wrap:anywhere}
+h3.replayed{font-size:15px;margin:12px 0 6px;overflow-wrap:anywhere}
+.filmstrip.replay img{border-style:dashed}
 @media (max-width:600px){body{font-size:14px}.journeys a{flex-direction:column}
 .journeys img{width:100%}.filmstrip figure{flex-basis:75%}}
 """

@@ -121,7 +121,25 @@ class FilmFrame:
     step: str
     path: str  # a JPEG in the run's artifact folder
     size_bytes: int
-    at_failure: bool = False  # the frame of the step the run failed at
+    at_failure: bool = False  # the frame of the step the run failed at (never a re-play's)
+    replay: bool = False  # taken in the Runner's re-play of the failed run, not in the run
+
+
+class ReplayOutcome(StrEnum):
+    """How the Runner's re-play of a failed run went, against the run it re-played."""
+
+    FAILED_ALIKE = "failed_alike"  # the same failure kind at the same step
+    FAILED_OTHERWISE = "failed_otherwise"  # another kind or another step: see its failure
+    PASSED = "passed"  # the failure came and went
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The one re-play `run` makes of a failed run, for its trace and its filmstrip (see
+    runner.py): how it went, and its own failure. The run's own result stands either way."""
+
+    outcome: ReplayOutcome
+    failure: Failure | None = None
 
 
 @dataclass(frozen=True)
@@ -210,6 +228,7 @@ class RunResult:
     experience_score: int | None = None  # 0-100, see experience.py; None: not scored
     accessibility: Accessibility | None = None  # None: the journey did not ask
     filmstrip: tuple[FilmFrame, ...] = ()  # pictures after the steps that changed the screen
+    replay: Replay | None = None  # the Runner's re-play of this failed run; None: not re-played
 
     @property
     def failure_kind(self) -> FailureKind | None:

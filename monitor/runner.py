@@ -56,6 +56,8 @@ from monitor.result import (
     ContentCheck,
     Failure,
     FailureKind,
+    Replay,
+    ReplayOutcome,
     RunResult,
     StepResult,
     mask,
@@ -96,6 +98,13 @@ class Runner:
     - "retain-on-failure": every run traced, the trace kept when the run failed (the failing
       run's own trace, at a cost on every run).
     - "always": every run traced and kept. "off": none.
+
+    The filmstrip's "on-failure" (a journey's `filmstrip:`, else `filmstrip`) re-plays a failed
+    run the same way, for its frames: a run takes none but the one at its failure, and the
+    re-play takes a frame after each step that changed the screen (traced only when `trace`
+    asks as above). Without `attempt` and with `artifacts_dir` only; otherwise every run takes
+    its frames and a failed run keeps them (see filmstrip.py). How the re-play went is the
+    result's `replay`.
     """
 
     browser: Browser
@@ -119,35 +128,53 @@ class Runner:
             self.trace in ("always", "retain-on-failure")
             or (self.trace == "on-failure" and (attempt or 1) > 1)
         )
-        result = await self._play(_Play(self, journey, attempt or 1, traced=traced))
-        if attempt is None and self._replays(result, traced):
-            result = await self._replay(journey, result)
+        follows = attempt is None and self._replays_on_failure(journey, traced)
+        play = _Play(self, journey, attempt or 1, traced=traced, replay_follows=follows)
+        result = await self._play(play)
+        if follows and not result.passed and result.failure_kind is not FailureKind.MONITOR_ERROR:
+            # (A monitor error has no browser to play in, and the shop is not to blame.)
+            result = await self._replay(journey, result, traced=self._traces_replay(traced))
         return result
 
-    def _replays(self, result: RunResult, traced: bool) -> bool:
-        return (
-            not traced
-            and not result.passed
-            and self.trace == "on-failure"
-            and self.artifacts_dir is not None
-            and result.failure_kind is not FailureKind.MONITOR_ERROR  # no browser to trace
-        )
+    def _replays_on_failure(self, journey: Journey, traced: bool) -> bool:
+        """A run that fails is played once more, for its trace or for its filmstrip, when
+        its files are kept: see the class's docstring."""
+        films = (journey.filmstrip or self.filmstrip) == "on-failure"
+        return self.artifacts_dir is not None and (self._traces_replay(traced) or films)
 
-    async def _replay(self, journey: Journey, first: RunResult) -> RunResult:
-        """Play a failed run again with tracing, for its trace: the first run's result stands."""
-        replay = _Play(self, journey, first.attempt, traced=True, replay_of=first)
-        again = await self._play(replay)
-        trace = again.artifacts.get("trace")
-        if trace is None:
-            return first
+    def _traces_replay(self, traced: bool) -> bool:
+        return not traced and self.trace == "on-failure"
+
+    async def _replay(self, journey: Journey, first: RunResult, traced: bool) -> RunResult:
+        """Play a failed run again, for its trace (`traced`) and its filmstrip's frames: the
+        first run's result stands, with what the re-play found added."""
+        again = await self._play(
+            _Play(self, journey, first.attempt, traced=traced, replay_of=first)
+        )
         if again.passed:
-            key = "trace (re-play passed)"
+            outcome = ReplayOutcome.PASSED
         elif _where(again) == _where(first):
-            key = "trace"
+            outcome = ReplayOutcome.FAILED_ALIKE
         else:
-            key = "trace (re-play failed otherwise)"
-        log.info("%s: re-played with tracing for the failure's trace: %s", journey.name, key)
-        return replace(first, artifacts={**first.artifacts, key: trace})
+            outcome = ReplayOutcome.FAILED_OTHERWISE
+        artifacts = first.artifacts
+        trace = again.artifacts.get("trace")
+        if trace is not None:
+            key = TRACE_KEYS[outcome]
+            artifacts = {**artifacts, key: trace}
+        log.info(
+            "%s: the failed run re-played (%s, %d frames): %s",
+            journey.name,
+            "traced" if traced else "untraced",
+            len(again.filmstrip),
+            outcome.value,
+        )
+        return replace(
+            first,
+            artifacts=artifacts,
+            filmstrip=first.filmstrip + again.filmstrip,
+            replay=Replay(outcome, again.failure),
+        )
 
     async def _play(self, play: _Play) -> RunResult:
         journey = play.journey
@@ -180,6 +207,14 @@ class Runner:
         return options
 
 
+# The re-play's trace, by how the re-play went: "trace" is a trace of the failure itself.
+TRACE_KEYS = {
+    ReplayOutcome.FAILED_ALIKE: "trace",
+    ReplayOutcome.FAILED_OTHERWISE: "trace (re-play failed otherwise)",
+    ReplayOutcome.PASSED: "trace (re-play passed)",
+}
+
+
 def _where(result: RunResult) -> tuple[FailureKind | None, str | None]:
     failure = result.failure
     return (failure.kind, failure.step) if failure is not None else (None, None)
@@ -206,7 +241,8 @@ class _Play:
     journey: Journey
     attempt: int
     traced: bool = False
-    replay_of: RunResult | None = None  # a re-play for the trace of this failed run
+    replay_of: RunResult | None = None  # a re-play of this failed run, for its trace or frames
+    replay_follows: bool = False  # the Runner re-plays this play if it fails
     steps: list[StepResult] = field(default_factory=list)
     failed: FailedStep | None = None
     payment_step: int | None = None
@@ -242,7 +278,8 @@ class _Play:
 
     @property
     def folder(self) -> RunFolder | None:
-        """Where this run's artifacts go; a re-play's trace goes beside the failed run's."""
+        """Where this run's artifacts go; a re-play's trace and frames go beside the failed
+        run's."""
         root = self.runner.artifacts_dir
         started_at = self.replay_of.started_at if self.replay_of else self.started_at
         return RunFolder(root, self.journey.name, started_at, self.attempt) if root else None
@@ -273,15 +310,17 @@ class _Play:
         page = self.page = await asyncio.wait_for(context.new_page(), timeout=30)
         self.recorder = Recorder(context, page, self.secret_list)
         self.recorder.attach()
-        # A re-play is only for its trace: its observers keep no files beside the failed run's.
-        folder = self.folder if self.replay_of is None else None
+        # A re-play is for the failed run's trace and frames: its observers keep no other files.
+        replay = self.replay_of is not None
         self.observers = Observers.for_run(
             RunContext(
                 self.journey,
-                folder,
+                None if replay else self.folder,
                 self.secret_list,
                 self.masked_fields,
                 self.runner.filmstrip,
+                replay_of=self.folder if replay else None,
+                replay_follows=self.replay_follows,
             ),
             self.runner.observers,
         )
@@ -589,7 +628,7 @@ class _Play:
         failure = classify(seen)
         secrets = self.secrets
         captures = failure is not None and failure.kind is not FailureKind.BUDGET_EXCEEDED
-        if captures and self.replay_of is None:  # a re-play is only for its trace
+        if captures and self.replay_of is None:  # a re-play is for the trace and the frames
             await self._capture(page)
         result = RunResult(
             journey=self.journey.name,

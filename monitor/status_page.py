@@ -248,14 +248,16 @@ def _artifacts(journey: str, last: RunResult, artifact_url: ArtifactUrl) -> str:
 
 
 def _filmstrip(last: RunResult, artifact_url: ArtifactUrl) -> str:
-    """The last run's frames, the one at the failure first; each links to its picture."""
-    frames = sorted(last.filmstrip, key=lambda f: not f.at_failure)
+    """The last run's frames, the one at the failure first, those of its re-play (`run`'s, for
+    a failed run) last and said so; each links to its picture."""
+    frames = sorted(last.filmstrip, key=lambda f: (not f.at_failure, f.replay))
     figures = []
     for frame in frames:
         url = _safe_url(artifact_url(frame.path))
         if url is None:
             continue
         label = f"{frame.step_index + 1}. {frame.step}" + (" (failed)" if frame.at_failure else "")
+        label += " (re-play)" if frame.replay else ""
         figures.append(
             f'<figure class="{"fail" if frame.at_failure else ""}"><a href="{url}">'
             f'<img src="{url}" alt="{_e("After step " + label)}" loading="lazy"></a>'

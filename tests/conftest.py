@@ -105,7 +105,8 @@ class JourneyRunner:
         step, numbers). `run` plays a failed run a second time to record its trace, as the
         product does by default; the first run's result stands either way, and the re-play
         doubles the wait of every failure that ends in a timeout. test_runner_trace.py and
-        test_failure_leaves_screenshot_html_and_trace prove the re-play."""
+        test_failure_leaves_screenshot_html_and_trace prove the re-play. (A filmstrip
+        `on-failure` re-plays a failed run for its frames even so: test_filmstrip.py.)"""
         return self.run(journey, trace="off", **options)
 
     def close(self) -> None:

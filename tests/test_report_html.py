@@ -3,6 +3,7 @@ first, nothing runs and nothing leaves the machine; text from the shop is text."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,13 +12,15 @@ from local_site import Answer, local_site
 from playwright.sync_api import Page
 
 from monitor.journey import Budgets
-from monitor.report_html import write_html_report
+from monitor.report_html import replay_heading, write_html_report
 from monitor.result import (
     ConsoleError,
     Failure,
     FailureKind,
     FilmFrame,
     HttpError,
+    Replay,
+    ReplayOutcome,
     ResourceClass,
     RunResult,
     StepResult,
@@ -138,6 +141,56 @@ def test_every_text_from_the_shop_is_escaped(tmp_path: Path) -> None:
     assert 'Not at a step above</h3><ul class="errors"><li><b>page error</b> <code>late' in (
         pages[0] + pages[1]
     )
+
+
+@pytest.mark.browser
+def test_the_replays_frames_are_shown_apart_and_say_how_it_went(page: Page, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    page.set_content("<h1>A frame</h1>")
+    jpeg = page.screenshot(type="jpeg", quality=50)
+    names = ["frame-01-pay.jpg", "replay-frame-01-goto.jpg", "replay-frame-02-x.jpg"]
+    for name in names:
+        (run / name).write_bytes(jpeg)
+    elsewhere = Failure(FailureKind.TIMEOUT, HOSTILE, 1, f"step '{HOSTILE}': timed out")
+    result = RunResult(
+        "buy", "shop", "Desktop Chrome", 0.0, 1.0, passed=False,
+        failure=Failure(FailureKind.PAYMENT_DECLINED, "pay", 2, "step 'pay': card declined"),
+        filmstrip=(
+            FilmFrame(2, "pay", str(run / names[0]), 3, at_failure=True),
+            FilmFrame(0, "goto /", str(run / names[1]), 3, replay=True),
+            FilmFrame(1, HOSTILE, str(run / names[2]), 3, replay=True),
+        ),
+        replay=Replay(ReplayOutcome.FAILED_OTHERWISE, elsewhere),
+    )  # fmt: skip
+    index = write_html_report(tmp_path / "report", [result])
+
+    page.goto(index.as_uri())
+    assert page.locator(".journeys img").count() == 1  # the run's own frame at its failure
+    page.locator(".journeys a").first.click()
+    page.wait_for_url("**/*buy.html")
+    strips = page.locator("section[aria-label=Filmstrip] .filmstrip")
+    assert strips.count() == 2
+    assert strips.first.locator("figcaption").all_inner_texts() == ["3. pay — the failure"]
+    heading = page.locator("h3.replayed").inner_text()
+    assert heading == (
+        f"From the re-play of the failed run (it failed otherwise: step '{HOSTILE}': timed out)"
+    )
+    assert strips.last.locator("figcaption").all_inner_texts() == [
+        "1. goto /",
+        f"2. {HOSTILE} — the re-play failed here",
+    ]
+    _all_pictures_load(page)
+    assert page.locator("img[src=x]").count() == 0 and page.title() != "pwned"
+
+
+def test_the_replay_heading_says_how_the_replay_went() -> None:
+    failed = RunResult("buy", "shop", "Desktop Chrome", 0.0, 1.0, passed=False)
+    assert replay_heading(failed) == "From the re-play of the failed run"
+    alike = replace(failed, replay=Replay(ReplayOutcome.FAILED_ALIKE))
+    assert replay_heading(alike).endswith("(it failed the same way, at the same step)")
+    passed = replace(failed, replay=Replay(ReplayOutcome.PASSED))
+    assert replay_heading(passed).endswith("(it passed: the failure came and went)")
 
 
 def test_serve_reports_link_files_where_they_lie(tmp_path: Path) -> None:

@@ -100,6 +100,41 @@ def test_failing_checkout_exits_1_and_junit_carries_the_reason(
     assert Path(journey["artifacts"]["trace"]).is_file()
 
 
+def test_a_failed_checkout_shows_its_failure_frame_and_the_replays_frames(
+    shop: DemoShopThread, tmp_path: Path
+) -> None:
+    shop.set_faults(["decline-all"])
+    out = run_cli(
+        GUEST,
+        "--json",
+        str(tmp_path / "r.json"),
+        "--html",
+        str(tmp_path / "report"),
+        "--artifacts",
+        str(tmp_path / "art"),
+        "--quiet",
+        env={"SHOP_URL": shop.url},
+    )
+
+    assert out.returncode == 1, out.stdout + out.stderr
+    journey = json.loads((tmp_path / "r.json").read_text())["journeys"][0]
+    assert journey["failure_kind"] == "payment_declined"  # the run's own result
+    assert journey["replay"]["outcome"] == "failed_alike"
+    assert journey["replay"]["failure"]["kind"] == "payment_declined"
+    first, *replayed = journey["filmstrip"]  # the default --filmstrip on-failure
+    assert (first["step"], first["at_failure"], first["replay"]) == ("pay", True, False)
+    assert len(replayed) >= 5 and all(f["replay"] and not f["at_failure"] for f in replayed)
+    paths = [Path(f["path"]) for f in journey["filmstrip"]]
+    assert all(p.is_file() for p in paths) and len({p.name for p in paths}) == len(paths)
+    assert Path(journey["artifacts"]["trace"]).parent == paths[0].parent  # one re-play: both
+    index = tmp_path / "report" / "index.html"
+    page = next(p for p in index.parent.glob("*.html") if p != index).read_text()
+    assert "From the re-play of the failed run (it failed the same way, at the same step)" in page
+    assert page.count("<figure") == len(paths)
+    copied = tmp_path / "report" / "files" / "demo-guest-checkout"
+    assert all((copied / p.name).read_bytes() == p.read_bytes() for p in paths)
+
+
 def test_no_browser_exits_2_and_never_reports_a_pass(shop: DemoShopThread, tmp_path: Path) -> None:
     out = run_cli(
         GUEST,

@@ -1,5 +1,6 @@
 """Which runs are traced, and which traces are kept: a failure always comes with a trace, a
-passing run pays nothing for tracing, and secrets never reach a trace."""
+passing run pays nothing for tracing, and secrets never reach a trace. The one re-play of a
+failed run also takes its filmstrip's frames (test_filmstrip.py has the rest of that)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from conftest import JourneyRunner, load_journey
 
 from monitor.demo import DemoShopThread
 from monitor.journey import Journey
-from monitor.result import FailureKind, RunResult, StepResult
+from monitor.result import FailureKind, ReplayOutcome, RunResult, StepResult
 from monitor.runner import StepListener
 
 pytestmark = pytest.mark.browser
@@ -52,7 +53,7 @@ def test_a_passing_run_is_not_traced(
     result = journey_runner.run(guest, artifacts_dir=tmp_path)
 
     assert result.passed, result.failure
-    assert result.artifacts == {}
+    assert result.artifacts == {} and result.replay is None
     assert list(tmp_path.rglob("*")) == []  # no trace written and thrown away either
 
 
@@ -65,6 +66,7 @@ def test_a_failure_is_replayed_for_its_trace_and_secrets_stay_out_of_it(
 
     assert result.failure_kind is FailureKind.PAYMENT_DECLINED
     assert set(result.artifacts) >= {"screenshot", "html", "trace"}  # the re-play failed alike
+    assert result.replay is not None and result.replay.outcome is ReplayOutcome.FAILED_ALIKE
     trace = Path(result.artifacts["trace"])
     assert trace.parent == Path(result.artifacts["screenshot"]).parent
     texts = trace_texts(str(trace))
@@ -81,7 +83,27 @@ def test_a_replay_that_passes_says_so(
 
     assert result.failure_kind is FailureKind.PAYMENT_DECLINED  # the first run's result stands
     assert list(traces(result)) == ["trace (re-play passed)"]
+    assert result.replay is not None and result.replay.outcome is ReplayOutcome.PASSED
+    assert result.replay.failure is None
     assert Path(result.artifacts["trace (re-play passed)"]).stat().st_size > 0
+
+
+def test_one_replay_brings_the_trace_and_the_frames(
+    journey_runner: JourneyRunner, shop: DemoShopThread, guest: Journey
+) -> None:
+    shop.set_faults(["decline-all"])
+
+    result = journey_runner.run(guest, filmstrip="on-failure")
+
+    assert result.failure_kind is FailureKind.PAYMENT_DECLINED
+    assert list(traces(result)) == ["trace"]
+    own = [f for f in result.filmstrip if not f.replay]
+    replayed = [f for f in result.filmstrip if f.replay]
+    assert [(f.step, f.at_failure) for f in own] == [("pay", True)]
+    assert len(replayed) >= 5 and replayed[0].step_index == 0  # from the first step on
+    assert "pay" in [f.step for f in replayed] and not any(f.at_failure for f in replayed)
+    folder = Path(result.artifacts["trace"]).parent
+    assert {Path(f.path).parent for f in result.filmstrip} == {folder}
 
 
 def test_retain_on_failure_keeps_the_failing_runs_own_trace(
@@ -115,7 +137,7 @@ def test_no_replay_when_the_caller_retries_itself(
     result = journey_runner.run(guest, attempt=1)  # as serve runs a first attempt
 
     assert result.failure_kind is FailureKind.PAYMENT_DECLINED
-    assert traces(result) == {}  # the caller's retry will be traced
+    assert traces(result) == {} and result.replay is None  # the caller's retry will be traced
     assert {"screenshot", "html"} <= set(result.artifacts)
 
 

@@ -320,6 +320,21 @@ def test_the_last_runs_filmstrip_leads_with_the_failure_and_links_its_report(pag
     assert page.locator("script").count() == 0 and page.locator("img[src=x]").count() == 0
 
 
+@pytest.mark.browser
+def test_a_replays_frames_come_after_the_runs_own_and_say_so(page: Page) -> None:
+    frames = (
+        FilmFrame(2, "pay", "f1.jpg", 20_000, at_failure=True),
+        FilmFrame(0, "goto /", "r1.jpg", 20_000, replay=True),
+        FilmFrame(2, HOSTILE, "r2.jpg", 20_000, replay=True),
+    )
+    last = run(NOW - 60, FailureKind.PAYMENT_DECLINED, filmstrip=frames)
+    shown = render_status_page([status(journey(), last)], NOW, artifact_url=lambda p: f"/a/{p}")
+    page.set_content(shown)
+    captions = page.locator(".filmstrip figcaption").all_inner_texts()
+    assert captions == ["3. pay (failed)", "1. goto / (re-play)", f"3. {HOSTILE} (re-play)"]
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+
+
 # ---------------------------------------------------------------- how it looks
 
 
