@@ -80,7 +80,7 @@ class AccessibilityCheck:
         standard = run.journey.accessibility
         return cls(run.journey, standard, run.secrets) if standard else None
 
-    async def attach(self, context: BrowserContext, page: Page) -> None:
+    async def attach(self, context: BrowserContext) -> None:
         pass  # axe is brought into a document only when it is checked
 
     async def after_step(self, seen: StepSeen) -> None:

@@ -27,7 +27,7 @@ class BrokenImages:
     def for_run(cls, run: RunContext) -> BrokenImages:
         return cls()
 
-    async def attach(self, context: BrowserContext, page: Page) -> None:
+    async def attach(self, context: BrowserContext) -> None:
         pass  # the look after each step does the reading
 
     async def after_step(self, seen: StepSeen) -> None:

@@ -92,7 +92,7 @@ class Filmstrip:
         every_step = not (mode == "on-failure" and run.replay_follows)
         return cls(mode, run.folder, run.masked_fields, typed, every_step=every_step)
 
-    async def attach(self, context: BrowserContext, page: Page) -> None:
+    async def attach(self, context: BrowserContext) -> None:
         pass  # nothing to set up: a frame is taken when a step is done
 
     async def after_step(self, seen: StepSeen) -> None:

@@ -18,7 +18,7 @@ per step: the look after each step only tells us which step a click belonged to.
   :user-invalid, the browser's own validation) was shown, even if the journey went on.
 
     >>> observer = Frustration.for_run(run)                   # doctest: +SKIP
-    >>> await observer.attach(context, page)                  # doctest: +SKIP
+    >>> await observer.attach(context)                        # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -195,9 +195,10 @@ class Frustration:
     def for_run(cls, run: RunContext) -> Frustration:
         return cls(run.journey, run.secrets)
 
-    async def attach(self, context: BrowserContext, page: Page) -> None:
-        await context.expose_binding(BINDING, self._told)
-        await context.add_init_script(FEEL_SCRIPT)
+    async def attach(self, context: BrowserContext) -> None:
+        await asyncio.gather(
+            context.expose_binding(BINDING, self._told), context.add_init_script(FEEL_SCRIPT)
+        )
         context.on("weberror", self._on_web_error)
         context.on("console", self._on_console)
 

@@ -2,7 +2,8 @@
 
 An observer watches one run. The runner calls it three times, and nothing else:
 
-- `attach(context, page)` once, before the first step: add init scripts, listeners, routes;
+- `attach(context)` once, before the run's first page opens: add init scripts, bindings,
+  listeners, routes to the context (they reach every page, frame and popup of the run);
 - `after_step(seen)` after each step, inside the look after it — beside the steps that stay on
   the page, awaited before a step that may leave it — with what that look read;
 - `finish(result, page)` once at the end: it returns the RunResult with its part filled in.
@@ -15,13 +16,14 @@ measurement adds a module with a factory and one line in `FACTORIES`; the runner
 change. (Modelled on client_python's collectors in a registry.)
 
     >>> observers = Observers.for_run(journey, folder)          # doctest: +SKIP
-    >>> await observers.attach(context, page)                   # doctest: +SKIP
+    >>> await observers.attach(context)                         # doctest: +SKIP
     >>> await observers.after_step(StepSeen(0, "goto /", ...))  # doctest: +SKIP
     >>> result = await observers.finish(result, page)           # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -68,7 +70,7 @@ class RunContext:
 
 
 class Observer(Protocol):
-    async def attach(self, context: BrowserContext, page: Page) -> None: ...
+    async def attach(self, context: BrowserContext) -> None: ...
 
     async def after_step(self, seen: StepSeen) -> None: ...
 
@@ -106,12 +108,16 @@ class Observers:
         made = (factory(run) for factory in (factories() if made_by is None else made_by))
         return cls([observer for observer in made if observer is not None])
 
-    async def attach(self, context: BrowserContext, page: Page) -> None:
-        for observer in list(self.members):
+    async def attach(self, context: BrowserContext) -> None:
+        """Every observer at once: each is a few calls to the browser, none waits for another."""
+
+        async def attach(observer: Observer) -> None:
             try:
-                await observer.attach(context, page)
+                await observer.attach(context)
             except Exception:
                 self._drop(observer, "attach")
+
+        await asyncio.gather(*(attach(observer) for observer in list(self.members)))
 
     async def after_step(self, seen: StepSeen) -> None:
         for observer in list(self.members):

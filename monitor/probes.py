@@ -66,7 +66,7 @@ INIT_SCRIPT = """
     if (e.interactionId) vitals.inp = Math.max(vitals.inp || 0, e.duration);
   }, { durationThreshold: 16 });
   const painted = () => new Promise((done) => {
-    // LCP is reported once a frame is presented; give the page one frame (at most 100 ms).
+    // One frame (at most 100 ms): a document that has painted has reported its LCP, if any.
     const timer = setTimeout(done, 100);
     requestAnimationFrame(() => setTimeout(() => { clearTimeout(timer); done(); }, 0));
   });
@@ -74,7 +74,11 @@ INIT_SCRIPT = """
     async snapshot() {
       // An entry already made but not yet delivered to the observer saves waiting a frame.
       if (lcp && vitals.lcp === null) lcp.takeRecords().forEach(onLcp);
-      if (vitals.lcp === null && document.visibilityState === 'visible') await painted();
+      // Not yet painted: LCP is reported once a frame is presented, so wait for one.
+      const unpainted = performance.getEntriesByType('paint').length === 0;
+      if (vitals.lcp === null && unpainted && document.visibilityState === 'visible') {
+        await painted();
+      }
       const nav = performance.getEntriesByType('navigation')[0];
       return {
         origin: performance.timeOrigin, url: location.href, title: document.title.slice(0, 300),

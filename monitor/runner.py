@@ -120,6 +120,11 @@ class Runner:
     filmstrip: FilmstripMode = "off"
     clock: Callable[[], float] = time.monotonic
     wall_clock: Callable[[], float] = time.time
+    # A run's result is ready before its browser context has closed: with this, `run` returns
+    # it at once and the context closes meanwhile (the next run need not wait); the caller
+    # awaits `contexts_closed()` before closing the browser.
+    close_later: bool = False
+    _closing: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
 
     async def run(self, journey: Journey, attempt: int | None = None) -> RunResult:
         """Play the journey once. `attempt`: which attempt this is when the caller retries
@@ -193,6 +198,16 @@ class Runner:
             log.exception("monitor error while running %s", journey.name)
             return play.crashed(exc)
 
+    def close_meanwhile(self, context: BrowserContext) -> None:
+        closing = asyncio.ensure_future(_close_context(context))
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
+
+    async def contexts_closed(self) -> None:
+        """Wait for the contexts of finished runs to close (see `close_later`)."""
+        while self._closing:
+            await asyncio.wait(set(self._closing))
+
     def context_options(self, journey: Journey) -> dict[str, Any]:
         options = context_options(self.devices, journey.device)
         if journey.viewport is not None:
@@ -213,6 +228,11 @@ TRACE_KEYS = {
     ReplayOutcome.FAILED_OTHERWISE: "trace (re-play failed otherwise)",
     ReplayOutcome.PASSED: "trace (re-play passed)",
 }
+
+
+async def _close_context(context: BrowserContext) -> None:
+    with suppress(PlaywrightError, TimeoutError):
+        await asyncio.wait_for(context.close(), timeout=15)
 
 
 def _where(result: RunResult) -> tuple[FailureKind | None, str | None]:
@@ -297,19 +317,13 @@ class _Play:
         finally:
             if self.looking is not None:
                 self.looking.cancel()
-            with suppress(PlaywrightError, TimeoutError):
-                await asyncio.wait_for(self.context.close(), timeout=15)
+            if self.runner.close_later:
+                self.runner.close_meanwhile(self.context)
+            else:
+                await _close_context(self.context)
 
     async def _play(self, context: BrowserContext) -> RunResult:
         tracing = self.traced and self.folder is not None
-        await context.add_init_script(INIT_SCRIPT)
-        self.rules = await RequestRules.attach(context, self.journey)
-        if tracing:
-            # No screencast: its frames could show typed secrets. DOM snapshots are masked.
-            await context.tracing.start(snapshots=True, screenshots=False)
-        page = self.page = await asyncio.wait_for(context.new_page(), timeout=30)
-        self.recorder = Recorder(context, page, self.secret_list)
-        self.recorder.attach()
         # A re-play is for the failed run's trace and frames: its observers keep no other files.
         replay = self.replay_of is not None
         self.observers = Observers.for_run(
@@ -324,7 +338,22 @@ class _Play:
             ),
             self.runner.observers,
         )
-        await self.observers.attach(context, page)
+        # The context's scripts, bindings, routes and listeners, all at once (each is a call to
+        # the browser that waits for no other), in place before its first page opens.
+        rules = asyncio.ensure_future(RequestRules.attach(context, self.journey))
+        setup: list[Awaitable[object]] = [
+            rules,
+            context.add_init_script(INIT_SCRIPT),
+            self.observers.attach(context),
+        ]
+        if tracing:
+            # No screencast: its frames could show typed secrets. DOM snapshots are masked.
+            setup.append(context.tracing.start(snapshots=True, screenshots=False))
+        await asyncio.gather(*setup)
+        self.rules = rules.result()
+        page = self.page = await asyncio.wait_for(context.new_page(), timeout=30)
+        self.recorder = Recorder(context, page, self.secret_list)
+        self.recorder.attach()
         await self._emulate_network(context, page)
         await self._add_dismissers(page)
         for index, step in enumerate(self.journey.steps):

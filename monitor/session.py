@@ -209,6 +209,7 @@ async def _play_all(
     runner: Runner, journeys: Sequence[Journey], parallel: int, on_result: ResultListener | None
 ) -> list[RunResult]:
     limit = asyncio.Semaphore(max(1, parallel))
+    runner.close_later = True  # the next journey starts while the last one's context closes
 
     async def one(journey: Journey) -> RunResult:
         async with limit:
@@ -217,7 +218,10 @@ async def _play_all(
             on_result(result)
         return result
 
-    return list(await asyncio.gather(*(one(j) for j in journeys)))
+    try:
+        return list(await asyncio.gather(*(one(j) for j in journeys)))
+    finally:
+        await runner.contexts_closed()
 
 
 class AsyncPlayer:

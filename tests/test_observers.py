@@ -28,7 +28,7 @@ class Diary:
     calls: list[str] = field(default_factory=list)
     looks: list[str] = field(default_factory=list)
 
-    async def attach(self, context: BrowserContext, page: Page) -> None:
+    async def attach(self, context: BrowserContext) -> None:
         self.calls.append("attach")
 
     async def after_step(self, seen: StepSeen) -> None:
@@ -41,7 +41,7 @@ class Diary:
 
 
 class Broken:
-    async def attach(self, context: BrowserContext, page: Page) -> None:
+    async def attach(self, context: BrowserContext) -> None:
         pass
 
     async def after_step(self, seen: StepSeen) -> None:
