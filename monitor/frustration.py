@@ -1,9 +1,13 @@
 """What the shopper felt: frustration signals, and the run's experience score.
 
 An observer (see observers.py). An init script in every document and frame watches the
-shopper's clicks and tells us, through one Playwright binding, only when something happens:
-a click (with the layout shift just before it), its verdict, an error shown. Nothing is asked
-per step: the look after each step only tells us which step a click belonged to.
+shopper's clicks and keeps what happens: a click (with the layout shift just before it), its
+verdict, an error shown, each with the page's time. The top document's is read by the look
+after each step, in the call that look makes anyway (`probes.TOLD`), which also says which
+step a click belonged to; what is left when the shopper leaves a page comes through one
+Playwright binding, and so does what happens in a frame, at once. So a step costs no call of
+its own, and a single-page checkout none but the clicks in its payment frame. (Each message
+through a binding is four between Playwright, its driver and the page.)
 
 - `dead_click`: after a click on anything but a form field (input, select, textarea, label,
   option), nothing happened for 1 s: no DOM change (MutationObserver), no request (fetch,
@@ -31,16 +35,18 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from playwright.async_api import BrowserContext, ConsoleMessage, Page, WebError
+from playwright.async_api import Error as PlaywrightError
 
 from monitor import experience
 from monitor.journey import FillStep, Journey, WaitStep
 from monitor.observers import RunContext, StepSeen
-from monitor.probes import FAILED_LOAD
+from monitor.probes import FAILED_LOAD, TOLD
 from monitor.result import BudgetBreach, FrustrationSignal, RunResult, mask, over_budget
 
 BINDING = "__checkoutMonitorFeel"
 CLICK_WINDOW = 1.0  # seconds after a click in which nothing happening makes it dead
 ERROR_WINDOW = 1.0  # seconds after a click in which an error makes it an error click
+SKEW = 0.05  # seconds: a click's time comes from the page's clock, an error's from ours
 LIMIT = 100  # signals per run: a hostile page cannot grow a result without bound
 
 FEEL_SCRIPT = """
@@ -48,11 +54,24 @@ FEEL_SCRIPT = """
   if (window.__checkoutMonitorFeelOn) return;
   Object.defineProperty(window, '__checkoutMonitorFeelOn', { value: true });
   const binding = window.__checkoutMonitorFeel;
+  // The top document keeps what it has to tell for the look after the next step, which reads
+  // it in the call it makes anyway (TOLD), and sends what is left when it is left (pagehide).
+  // A frame's document is not looked at after each step: it tells at once, through the binding.
+  const keeps = window === window.top;
+  const kept = [];
   let sent = 0;
+  const tell = (told) => {
+    try {
+      (binding || window.__checkoutMonitorFeel)({ now: performance.now(), told });
+    } catch (e) { /* gone */ }
+  };
   const send = (message) => {
     if (sent++ > 300) return;  // a page cannot flood us
-    try { (binding || window.__checkoutMonitorFeel)(message); } catch (e) { /* gone */ }
+    message.at = performance.now();
+    if (keeps) kept.push(message); else tell([message]);
   };
+  Object.defineProperty(window, '__TOLD__', { value: () => (
+    { now: performance.now(), told: kept.splice(0) }) });
   const WINDOW_MS = 1000, SHIFT_MS = 500;
   const tag = Math.random().toString(36).slice(2, 10);
   let seq = 0;
@@ -157,8 +176,12 @@ FEEL_SCRIPT = """
   addEventListener('focusout', lookLater, true);
   addEventListener('DOMContentLoaded', look);
   addEventListener('pagehide', look);  // what was shown until the shopper left
+  // Leaving: what is kept goes now, while the document can still send (not at pagehide).
+  const leave = () => { if (kept.length) tell(kept.splice(0)); };
+  addEventListener('beforeunload', leave);
+  addEventListener('pagehide', leave);
 })();
-"""
+""".replace("__TOLD__", TOLD)
 
 
 @dataclass
@@ -181,7 +204,7 @@ class _Signal:
 @dataclass
 class Frustration:
     """Frustration signals of one run, and its experience score (always on: it costs the run
-    two messages per click and nothing per step)."""
+    a binding call per page left and per click in a frame, nothing per step)."""
 
     journey: Journey
     secrets: Sequence[str]
@@ -190,6 +213,7 @@ class Frustration:
     signals: list[_Signal] = field(default_factory=list)
     last_step: str = ""
     answered: asyncio.Event = field(default_factory=asyncio.Event)
+    errors: list[tuple[float, str]] = field(default_factory=list)  # (when, what), our clock
 
     @classmethod
     def for_run(cls, run: RunContext) -> Frustration:
@@ -202,13 +226,29 @@ class Frustration:
         context.on("weberror", self._on_web_error)
         context.on("console", self._on_console)
 
-    def _told(self, source: Any, message: Any) -> None:
-        """What the page told us: a click, its verdict, or an error shown."""
-        if not isinstance(message, dict) or len(self.signals) >= LIMIT:
+    def _told(self, source: Any, told: Any) -> None:
+        """What a page sent us: a frame at once, the top document when it is left."""
+        self._take(told, self.clock())
+
+    def _take(self, told: Any, now: float) -> None:
+        """Messages a page kept ({"now": its clock, "told": [...]}), read at `now` (ours)."""
+        if not isinstance(told, dict) or not isinstance(told.get("told"), list):
+            return
+        page_now = _number(told.get("now"))
+        for message in told["told"][: 10 * LIMIT]:
+            if not isinstance(message, dict):
+                continue
+            at = _number(message.get("at"))
+            ago = (page_now - at) / 1000 if page_now is not None and at is not None else 0.0
+            self._on_message(message, now - max(0.0, ago))
+
+    def _on_message(self, message: dict[str, Any], when: float) -> None:
+        """A click, its verdict, or an error shown, that happened at `when` (our clock)."""
+        if len(self.signals) >= LIMIT:
             return
         kind, text = message.get("kind"), str(message.get("what") or "")[:200]
         if kind == "click" and len(self.clicks) < 10 * LIMIT:
-            click = _Click(self.clock(), text, bool(message.get("judged")))
+            click = _Click(when, text, bool(message.get("judged")))
             self.clicks[str(message.get("id"))] = click
             if isinstance(shift := message.get("shift"), str):
                 self._add("layout_shift_before_click", f"{text} {shift[:80]}", click)
@@ -225,20 +265,28 @@ class Frustration:
             self._add("error_shown", f"{what}: {str(message.get('text'))[:150]}")
 
     def _on_web_error(self, error: WebError) -> None:
-        self._clicked_then_failed(str(error.error.message or error.error))
+        self._failed(str(error.error.message or error.error))
 
     def _on_console(self, message: ConsoleMessage) -> None:
         if message.type == "error" and not message.text.startswith(FAILED_LOAD):
-            self._clicked_then_failed(message.text)
+            self._failed(message.text)
 
-    def _clicked_then_failed(self, text: str) -> None:
-        now = self.clock()
-        recent = [c for c in self.clicks.values() if now - c.received <= ERROR_WINDOW]
-        if not recent:
-            return
-        click = recent[-1]  # one error click per click: its first error
-        if not any(s.click is click for s in self.signals if s.signal == "error_click"):
-            self._add("error_click", f"{text[:150]} after clicking {click.what}", click)
+    def _failed(self, text: str) -> None:
+        if len(self.errors) < 10 * LIMIT:
+            self.errors.append((self.clock(), text))
+
+    def _errors_after_clicks(self) -> None:
+        """An error within ERROR_WINDOW after a click (its first one) makes it an error click.
+        Matched at the end: a click is heard of at the look after it, its errors at once."""
+        clicks = sorted(self.clicks.values(), key=lambda c: c.received)
+        for when, text in self.errors:
+            # (A click's time is read from the page's clock: allow it a few ms of skew.)
+            recent = [c for c in clicks if -SKEW <= when - c.received <= ERROR_WINDOW]
+            if not recent:
+                continue
+            click = recent[-1]
+            if not any(s.click is click for s in self.signals if s.signal == "error_click"):
+                self._add("error_click", f"{text[:150]} after clicking {click.what}", click)
 
     def _add(self, signal: str, detail: str, click: _Click | None = None) -> None:
         if len(self.signals) < LIMIT:
@@ -248,6 +296,8 @@ class Frustration:
         return [c for c in self.clicks.values() if c.judged and not c.answered]
 
     async def after_step(self, seen: StepSeen) -> None:
+        if seen.look is not None:
+            self._take(seen.look.told, self.clock())
         self.last_step = seen.name
         for click in self.clicks.values():
             if click.step is None:
@@ -262,12 +312,18 @@ class Frustration:
 
     async def finish(self, result: RunResult, page: Page | None) -> RunResult:
         open_clicks = self._open()
+        if open_clicks and page is not None:
+            await self._ask(page)  # what the page kept since the last look
+            open_clicks = self._open()
         if open_clicks:  # a click in the run's last second: its verdict is still to come
             self.answered.clear()
             left = max(c.received for c in open_clicks) + CLICK_WINDOW + 0.2 - self.clock()
             if left > 0 and self._open():
                 with suppress(TimeoutError):  # its page went away unjudged: left out
                     await asyncio.wait_for(self.answered.wait(), left)
+            if self._open() and page is not None:
+                await self._ask(page)
+        self._errors_after_clicks()
         secrets = tuple(self.secrets)
         found = [
             FrustrationSignal(
@@ -288,6 +344,14 @@ class Frustration:
             result = over_budget(result, [breach])
         return result
 
+    async def _ask(self, page: Page) -> None:
+        """Read what the top document kept for us (the look after a step does it in its call)."""
+        with suppress(PlaywrightError, TimeoutError):
+            told = await asyncio.wait_for(
+                page.main_frame.evaluate(f"() => window.{TOLD} && window.{TOLD}()"), 2.0
+            )
+            self._take(told, self.clock())
+
     def _not_waiting(self) -> set[int]:
         """Steps that are our own doing, not waiting on the shop: typing, a fixed pause."""
         return {
@@ -300,3 +364,7 @@ class Frustration:
     @staticmethod
     def _order(result: RunResult, step: str) -> int:
         return next((s.index for s in result.steps if s.name == step), len(result.steps))
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

@@ -288,10 +288,14 @@ SENSITIVE_VALUES = f"""(fields, typed) => {{
   return typed.filter((value) => sensitive.includes(plain(value)));
 }}"""
 
+# What in-page observers kept for us since the last look (see `AfterStep.told`): a function
+# an init script may define on the window, returning {now: performance.now(), told: [...]}.
+TOLD = "__checkoutMonitorTold"
+
 # After a step, in one call to the page: which values typed into the top document went into
 # password or card fields; then wait (until the step's deadline) for the document's `load`,
-# and read its navigation timing and vitals, the images that failed to load, and the first of
-# the journey's error texts it shows.
+# and read its navigation timing and vitals, the images that failed to load, the first of
+# the journey's error texts it shows, and what in-page observers kept for us meanwhile.
 AFTER_STEP_SCRIPT = f"""
 async ({{ waitMs, typed, errorTexts }}) => {{
   const sensitive = typed.length === 0 ? [] : ({SENSITIVE_VALUES})(
@@ -310,6 +314,7 @@ async ({{ waitMs, typed, errorTexts }}) => {{
     snapshot: probe ? await probe.snapshot() : null,
     broken_images: ({BROKEN_IMAGES_SCRIPT.strip()})(),
     error_text: errorTexts.length ? ({VISIBLE_TEXT_SCRIPT.strip()})(null, errorTexts) : null,
+    told: typeof window.{TOLD} === 'function' ? window.{TOLD}() : null,
   }};
 }}
 """
@@ -324,6 +329,9 @@ class AfterStep:
     broken_images: tuple[str, ...]
     sensitive: tuple[str, ...] = ()
     error_text: str | None = None  # one of the journey's error texts, shown in the top document
+    # What in-page observers kept since the last look, and when: {"now": the page's clock,
+    # "told": [...]}, read in the same call (an observer's messages cost no call of their own).
+    told: dict[str, Any] | None = None
 
 
 async def after_step(
@@ -355,6 +363,7 @@ async def after_step(
         broken = data.get("broken_images")
         sensitive = data.get("sensitive")
         error_text = data.get("error_text")
+        told = data.get("told")
         return AfterStep(
             snapshot if isinstance(snapshot, dict) else None,
             tuple(str(url) for url in broken) if isinstance(broken, list) else (),
@@ -362,6 +371,7 @@ async def after_step(
             if isinstance(sensitive, list) and not replaced
             else typed,
             str(error_text) if isinstance(error_text, str) else None,
+            told if isinstance(told, dict) else None,
         )
     return None
 

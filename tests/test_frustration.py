@@ -86,6 +86,43 @@ def test_a_button_that_throws_is_an_error_click(journey_runner: JourneyRunner) -
     assert "null" in detail and "Pay now" in detail
 
 
+# The click throws, and its form leaves the page: what the page kept goes with it.
+THROWS_AND_LEAVES = """<!doctype html><html lang=en><title>Shop</title><main><h1>Shop</h1>
+<form method=post action=/next><button id=add>Add to cart</button></form></main>
+<script>document.querySelector('#add').addEventListener('click', () => null.add());</script>"""
+
+
+def test_a_click_that_throws_and_leaves_the_page_is_an_error_click(
+    journey_runner: JourneyRunner,
+) -> None:
+    routes = {"/": Answer(body=THROWS_AND_LEAVES), "/next": Answer(body="<title>Cart</title>ok")}
+    with local_site(routes) as url:
+        steps = [
+            {"goto": "/"},
+            {"click": {"text": "Add to cart"}, "name": "add"},
+            {"expect": {"text": "ok"}},
+            {"goto": "/"},  # a second page left by the monitor, not by a click: no signal
+        ]
+        journey = quick_journey("felt", url, steps)
+        result = journey_runner.run(journey, trace="off", artifacts_dir=None)
+    assert result.passed, result.failure
+    assert signals(result) == [("error_click", "add")]
+    assert "Add to cart" in result.frustration[0].detail
+
+
+def test_a_dead_click_in_the_middle_of_a_journey_belongs_to_its_step(
+    journey_runner: JourneyRunner,
+) -> None:
+    steps = [
+        {"click": {"text": "Apply coupon"}, "name": "coupon"},
+        {"wait": {"seconds": 1.3}},  # its verdict comes while the journey goes on
+        {"expect": {"text": "Shop"}},
+    ]
+    result = run_page(journey_runner, DOES_NOTHING, steps)
+    assert result.passed, result.failure
+    assert signals(result) == [("dead_click", "coupon")]
+
+
 def test_a_button_that_jumps_before_the_click_is_a_layout_shift_before_click(
     journey_runner: JourneyRunner,
 ) -> None:
