@@ -55,7 +55,7 @@ FEEL_SCRIPT = """
   Object.defineProperty(window, '__checkoutMonitorFeelOn', { value: true });
   const binding = window.__checkoutMonitorFeel;
   // The top document keeps what it has to tell for the look after the next step, which reads
-  // it in the call it makes anyway (TOLD), and sends what is left when it is left (pagehide).
+  // it in the call it makes anyway (TOLD), and sends what is left as it is left (beforeunload).
   // A frame's document is not looked at after each step: it tells at once, through the binding.
   const keeps = window === window.top;
   const kept = [];
