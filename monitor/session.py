@@ -187,6 +187,7 @@ async def run_journeys(
                 location=location,
                 on_step=on_step,
                 stop_before_payment=stop_before_payment,
+                close_later=True,  # _play_all waits for the contexts before the browser goes
             )
             return await _play_all(runner, todo, parallel, on_result)
     except BaseException:
@@ -209,7 +210,6 @@ async def _play_all(
     runner: Runner, journeys: Sequence[Journey], parallel: int, on_result: ResultListener | None
 ) -> list[RunResult]:
     limit = asyncio.Semaphore(max(1, parallel))
-    runner.close_later = True  # the next journey starts while the last one's context closes
 
     async def one(journey: Journey) -> RunResult:
         async with limit:
@@ -221,7 +221,7 @@ async def _play_all(
     try:
         return list(await asyncio.gather(*(one(j) for j in journeys)))
     finally:
-        await runner.contexts_closed()
+        await runner.contexts_closed()  # (with close_later, the last ones may still close)
 
 
 class AsyncPlayer:
@@ -288,6 +288,7 @@ class AsyncPlayer:
             location=self.location,
             on_step=self.on_step,
             stop_before_payment=self.stop_before_payment,
+            close_later=True,  # _play_all waits for the contexts before the browser goes
         )
         return await _play_all(runner, journeys, parallel, on_result)
 
