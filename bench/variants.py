@@ -57,7 +57,7 @@ async def _no_look(
     return None
 
 
-async def _never(page: Page, texts: list[str]) -> str:
+async def _never(page: Page, texts: list[str], devtools: object = None) -> str:
     await asyncio.Event().wait()  # cancelled when the step ends
     return ""
 

@@ -3,7 +3,8 @@
 `Recorder` listens to one browser context (every page and frame in it) and keeps what a
 shopper's browser went through, attributed to the step running at the time. `INIT_SCRIPT` runs
 in every document before the shop's own scripts and keeps web vitals; `after_step` reads them
-with the document's navigation timing, once the document has loaded.
+with the document's navigation timing, once the document has loaded, through the page's
+`DevTools` session (see there why not `page.evaluate`).
 
     >>> recorder = Recorder(context, page, secrets=("4242...",))   # doctest: +SKIP
     >>> recorder.step = "pay"                                      # doctest: +SKIP
@@ -12,6 +13,7 @@ with the document's navigation timing, once the document has loaded.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -21,6 +23,7 @@ from urllib.parse import urlsplit
 
 from playwright.async_api import (
     BrowserContext,
+    CDPSession,
     ConsoleMessage,
     Dialog,
     Frame,
@@ -48,7 +51,9 @@ from monitor.result import (
 MAX_RECORDED = 200  # per kind and run: a hostile page cannot grow a result without bound
 FAILED_LOAD = "Failed to load resource"  # how Chromium's console reports a failed answer
 
-INIT_SCRIPT = """
+# Defines window.__checkoutMonitor: `snapshot()` (timing and vitals) and `look(...)`, the look
+# after a step (AFTER_STEP_SCRIPT, put in below), so the call after each step sends no script.
+_PROBE_SCRIPT = """
 (() => {
   if (window.__checkoutMonitor) return;
   const vitals = { lcp: null, cls: 0, inp: null };
@@ -89,6 +94,7 @@ INIT_SCRIPT = """
         lcp: vitals.lcp, cls: vitals.cls, inp: vitals.inp,
       };
     },
+    look: __LOOK__,
   }});
 })();
 """
@@ -262,14 +268,20 @@ async def diagnose(any_match: Locator, error_message: str) -> str:
 
 
 async def find_visible_text(
-    page: Page, texts: list[str], frame_seconds: float = FRAME_SECONDS
+    page: Page,
+    texts: list[str],
+    frame_seconds: float = FRAME_SECONDS,
+    devtools: DevTools | None = None,
 ) -> str | None:
     """The first of `texts` visible in the top document, else in a frame below it
     (case-insensitive; see `visible_text_in_frames` for the frames)."""
     if not texts:
         return None
     try:
-        found = await page.main_frame.evaluate(TEXTS_SCRIPT, texts)
+        if devtools is not None:
+            found = await devtools.evaluate(page, call(TEXTS_SCRIPT, texts))
+        else:
+            found = await page.main_frame.evaluate(TEXTS_SCRIPT, texts)
     except PlaywrightError:
         found = None  # navigating away, or closed
     return str(found) if found else await visible_text_in_frames(page, texts, frame_seconds)
@@ -319,6 +331,73 @@ async ({{ waitMs, typed, errorTexts }}) => {{
 }}
 """
 
+INIT_SCRIPT = _PROBE_SCRIPT.replace("__LOOK__", AFTER_STEP_SCRIPT.strip())
+# The look, by the function the init script defined; None where it did not run (then the
+# whole script is sent: a document the init script missed is still read).
+_LOOK_CALL = (
+    "window.__checkoutMonitor && window.__checkoutMonitor.look"
+    " ? window.__checkoutMonitor.look(__ARGS__) : null"
+)
+# What DevTools answers when the document was replaced (or the page went) during a call.
+_REPLACED = ("context was destroyed", "navigated or closed", "Cannot find context")
+
+
+def call(script: str, *args: Any) -> str:
+    """An expression that calls a function's source with JSON arguments (for DevTools)."""
+    return f"({script.strip()})({', '.join(_json(a) for a in args)})"
+
+
+def _json(value: Any) -> str:
+    # As typed: masking finds a secret in a trace of these calls as it was typed.
+    return json.dumps(value, ensure_ascii=False)
+
+
+class DevTools:
+    """Reads the top document of a run's pages through a DevTools session of each page's own.
+
+    `page.evaluate` first installs Playwright's utility script in each new document (about
+    10 ms of the page's main thread, measured on the demo shop) before the call can run; after
+    a `goto` that is on the way to the next click. A `Runtime.evaluate` needs nothing
+    installed. Sessions are opened beside the page's first load (`open`), one per page (a
+    popup gets its own at its first look), and closed with the context.
+
+        devtools = DevTools(context)
+        devtools.open(page)                               # while the page loads
+        value = await devtools.evaluate(page, "document.title")
+    """
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.context = context
+        self._sessions: dict[Page, asyncio.Future[CDPSession]] = {}
+
+    def open(self, page: Page) -> None:
+        if page not in self._sessions:
+            self._sessions[page] = asyncio.ensure_future(self.context.new_cdp_session(page))
+
+    async def evaluate(self, page: Page, expression: str) -> Any:
+        """The expression's value (awaited if a promise), as JSON data. Raises PlaywrightError
+        as `page.evaluate` does: the page closed, the document replaced, the script threw."""
+        self.open(page)
+        session = await self._sessions[page]
+        answer = await session.send(
+            "Runtime.evaluate",
+            {"expression": expression, "awaitPromise": True, "returnByValue": True, "silent": True},
+        )
+        thrown = answer.get("exceptionDetails")
+        if thrown:
+            error = thrown.get("exception", {}).get("description") or thrown.get("text")
+            raise PlaywrightError(f"the page's script failed: {str(error)[:200]}")
+        return answer.get("result", {}).get("value")
+
+    def close(self) -> None:
+        """Forget the sessions (they end with their pages); one still opening is cancelled."""
+        for opening in self._sessions.values():
+            if not opening.done():
+                opening.cancel()
+            elif not opening.cancelled():
+                opening.exception()  # retrieved: a page closed before its session opened
+        self._sessions.clear()
+
 
 @dataclass(frozen=True)
 class AfterStep:
@@ -335,6 +414,7 @@ class AfterStep:
 
 
 async def after_step(
+    devtools: DevTools,
     page: Page,
     deadline: float,
     clock: Callable[[], float],
@@ -350,11 +430,12 @@ async def after_step(
             return None
         try:
             wait_ms = max(0, int((deadline - clock()) * 1000))
-            data = await page.evaluate(
-                AFTER_STEP_SCRIPT, {"waitMs": wait_ms, "typed": typed, "errorTexts": error_texts}
-            )
+            look = {"waitMs": wait_ms, "typed": typed, "errorTexts": error_texts}
+            data = await devtools.evaluate(page, _LOOK_CALL.replace("__ARGS__", _json(look)))
+            if data is None:  # the init script did not run in this document
+                data = await devtools.evaluate(page, call(AFTER_STEP_SCRIPT, look))
         except PlaywrightError as exc:
-            if "context was destroyed" in str(exc):
+            if any(sign in str(exc) for sign in _REPLACED):
                 continue  # the step's navigation committed meanwhile: read the new document
             return None
         if not isinstance(data, dict):

@@ -45,6 +45,7 @@ from monitor.probes import (
     FRAME_SECONDS,
     INIT_SCRIPT,
     AfterStep,
+    DevTools,
     Recorder,
     after_step,
     find_visible_text,
@@ -285,6 +286,7 @@ class _Play:
         self.memory = self.journey.run_values(self.secret_list.append, self.started_at)
         self.rules: RequestRules | None = None
         self.page: Page | None = None
+        self.devtools: DevTools | None = None  # reads the pages' top documents (see probes)
         self.observers = Observers([])  # made per play, once the context is open
         self.dismissed: dict[str, int] = {}
         self.looking: asyncio.Future[None] | None = None  # the looks after steps, in order
@@ -317,6 +319,8 @@ class _Play:
         finally:
             if self.looking is not None:
                 self.looking.cancel()
+            if self.devtools is not None:
+                self.devtools.close()
             if self.runner.close_later:
                 self.runner.close_meanwhile(self.context)
             else:
@@ -352,6 +356,8 @@ class _Play:
         await asyncio.gather(*setup)
         self.rules = rules.result()
         page = self.page = await asyncio.wait_for(context.new_page(), timeout=30)
+        self.devtools = DevTools(context)
+        self.devtools.open(page)  # beside the first page's load, for the look after it
         self.recorder = Recorder(context, page, self.secret_list)
         self.recorder.attach()
         await self._emulate_network(context, page)
@@ -399,6 +405,7 @@ class _Play:
             name=name,
             documents_answered=lambda: self.recorder.top_documents_answered if self.recorder else 0,
             navigating=self.recorder.top_document_pending,
+            devtools=self.devtools,
         )
         dismissed_before = sum(self.dismissed.values())
         problem = await self._act_watching(context)
@@ -452,6 +459,8 @@ class _Play:
         opened = [p for p in context.pages if not p.is_closed()]
         if opened and opened[-1] is not self.page:
             self.page = self.recorder.page = opened[-1]
+            if self.devtools is not None:
+                self.devtools.open(self.page)  # for the look after this step
             await self._emulate_network(context, self.page)
             await self._add_dismissers(self.page)
 
@@ -561,7 +570,7 @@ class _Play:
         """One round trip: which values typed went into password or card fields; the page
         settles (until the step's deadline: slow is measured, not failed); its timing, vitals,
         broken images and any of the journey's error texts are read (in its frames too)."""
-        assert self.recorder is not None
+        assert self.recorder is not None and self.devtools is not None
         step = self.names[index]
         wait = max(0.0, deadline - self.clock())
         values = tuple(t.value for t in typed)
@@ -569,7 +578,7 @@ class _Play:
         # A page whose next document has not answered cannot be read until it does.
         grace = NAVIGATING_SECONDS if self.recorder.top_document_pending() else BOUNDED_SECONDS
         seen = await bounded(
-            after_step(page, deadline, self.clock, values, texts), None, wait + grace
+            after_step(self.devtools, page, deadline, self.clock, values, texts), None, wait + grace
         )
         if seen is None:
             self._note_secrets(typed)  # the page could not be read: mask rather than leak
@@ -636,7 +645,7 @@ class _Play:
         action = asyncio.ensure_future(perform(context))
         if not texts:
             return await action
-        watcher = asyncio.ensure_future(_watch_for(context.page, texts))
+        watcher = asyncio.ensure_future(_watch_for(context.page, texts, self.devtools))
         try:
             done, _ = await asyncio.wait({action, watcher}, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -879,9 +888,9 @@ def _masked(failure: Failure | None, secrets: tuple[str, ...]) -> Failure | None
     return Failure(failure.kind, failure.step, failure.step_index, mask(failure.reason, secrets))
 
 
-async def _watch_for(page: Page, texts: list[str]) -> str:
+async def _watch_for(page: Page, texts: list[str], devtools: DevTools | None = None) -> str:
     while True:
         await asyncio.sleep(WATCH_EVERY)
-        found = await bounded(find_visible_text(page, texts), None)
+        found = await bounded(find_visible_text(page, texts, devtools=devtools), None)
         if found:
             return found

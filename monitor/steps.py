@@ -56,6 +56,8 @@ from monitor.probes import (
     SENSITIVE_VALUES,
     TEXTS_SCRIPT,
     VISIBLE_TEXT_SCRIPT,
+    DevTools,
+    call,
     diagnose,
     locate,
     locate_all,
@@ -107,6 +109,7 @@ class StepContext:
     # a target is not blamed while the page is between documents or was replaced.
     documents_answered: Callable[[], int] = lambda: 0
     navigating: Callable[[], bool] = lambda: False
+    devtools: DevTools | None = None  # reads the top document without Playwright's evaluate
 
     @property
     def page(self) -> Page:
@@ -555,7 +558,13 @@ async def _count_unmet(ctx: StepContext, count: CountOf, seconds: str) -> str | 
 
 async def _has_text(ctx: StepContext, text: str, within: Target | None) -> bool:
     if within is None and not ctx.frames:  # the whole page: a plain evaluation, the cheapest
-        return await _quick(ctx.page.evaluate(TEXTS_SCRIPT, [text]), default=None) is not None
+        page = ctx.page
+        looking = (
+            ctx.devtools.evaluate(page, call(TEXTS_SCRIPT, [text]))
+            if ctx.devtools is not None
+            else page.evaluate(TEXTS_SCRIPT, [text])
+        )
+        return await _quick(looking, default=None) is not None
     if within is not None:
         scope = locate(ctx.page, within, ctx.frames)
     else:
