@@ -189,13 +189,12 @@ def _interval(text: str) -> float:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from monitor.demo import FaultError, parse_fault
+    from monitor.demo.faults import FaultError, parse_faults
 
-    for name in args.fault or []:
-        try:
-            parse_fault(name)
-        except FaultError as exc:
-            raise ConfigError(str(exc)) from None
+    try:
+        parse_faults(args.fault or [])  # every bad name at once, with the faults there are
+    except FaultError as exc:
+        raise ConfigError(str(exc)) from None
     if args.serve:
         return _serve_demo(args)
     given = [

@@ -97,6 +97,13 @@ def test_demo_shop_takes_its_own_options(capsys: pytest.CaptureFixture[str]) -> 
     assert "nope" in capsys.readouterr().err
 
 
+def test_demo_names_every_unknown_or_malformed_fault(capsys: pytest.CaptureFixture[str]) -> None:
+    """Before any browser starts: exit 2, each bad name said, and the faults there are."""
+    assert main(["demo", "--fault", "nope", "--fault", "slow:/x=abc"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown fault 'nope'" in err and "delay 'abc'" in err and "decline-all" in err
+
+
 def test_import_writes_a_journey_that_validates(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
