@@ -278,10 +278,7 @@ async def find_visible_text(
     if not texts:
         return None
     try:
-        if devtools is not None:
-            found = await devtools.evaluate(page, call(TEXTS_SCRIPT, texts))
-        else:
-            found = await page.main_frame.evaluate(TEXTS_SCRIPT, texts)
+        found = await texts_in_top_document(page, texts, devtools)
     except PlaywrightError:
         found = None  # navigating away, or closed
     return str(found) if found else await visible_text_in_frames(page, texts, frame_seconds)
@@ -397,6 +394,16 @@ class DevTools:
             elif not opening.cancelled():
                 opening.exception()  # retrieved: a page closed before its session opened
         self._sessions.clear()
+
+
+async def texts_in_top_document(
+    page: Page, texts: list[str], devtools: DevTools | None = None
+) -> Any:
+    """The first of `texts` visible in the top document (TEXTS_SCRIPT), else None: through
+    the page's DevTools session when there is one. Raises PlaywrightError as evaluate does."""
+    if devtools is not None:
+        return await devtools.evaluate(page, call(TEXTS_SCRIPT, texts))
+    return await page.main_frame.evaluate(TEXTS_SCRIPT, texts)
 
 
 @dataclass(frozen=True)

@@ -54,14 +54,13 @@ from monitor.journey import (
 )
 from monitor.probes import (
     SENSITIVE_VALUES,
-    TEXTS_SCRIPT,
     VISIBLE_TEXT_SCRIPT,
     DevTools,
-    call,
     diagnose,
     locate,
     locate_all,
     locate_any,
+    texts_in_top_document,
 )
 from monitor.result import ContentCheck, mask, public_url
 
@@ -558,12 +557,7 @@ async def _count_unmet(ctx: StepContext, count: CountOf, seconds: str) -> str | 
 
 async def _has_text(ctx: StepContext, text: str, within: Target | None) -> bool:
     if within is None and not ctx.frames:  # the whole page: a plain evaluation, the cheapest
-        page = ctx.page
-        looking = (
-            ctx.devtools.evaluate(page, call(TEXTS_SCRIPT, [text]))
-            if ctx.devtools is not None
-            else page.evaluate(TEXTS_SCRIPT, [text])
-        )
+        looking = texts_in_top_document(ctx.page, [text], ctx.devtools)
         return await _quick(looking, default=None) is not None
     if within is not None:
         scope = locate(ctx.page, within, ctx.frames)
