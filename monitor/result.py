@@ -10,6 +10,9 @@ The runner produces a RunResult; metrics, reports, history and alerts only read 
 
 from __future__ import annotations
 
+import functools
+import html
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -281,11 +284,13 @@ def public_url(url: str) -> str:
 
 
 def mask(text: str, secrets: tuple[str, ...]) -> str:
-    """Replace every secret value (and its digits-only or spaced forms) with ***."""
+    """Replace every secret value (as typed; escaped, as JSON and HTML write it; and its
+    digits-only or spaced forms) with ***."""
     for secret in secrets:
         if not secret:
             continue
-        text = text.replace(secret, "***")
+        for form in _written_forms(secret):
+            text = text.replace(form, "***")
         digits = re.sub(r"\D", "", secret)
         if len(digits) >= 6 and digits != secret:
             text = text.replace(digits, "***")
@@ -293,3 +298,17 @@ def mask(text: str, secrets: tuple[str, ...]) -> str:
             grouped = re.compile(r"[ -]?".join(re.escape(d) for d in digits))
             text = grouped.sub("***", text)
     return text
+
+
+@functools.lru_cache(maxsize=256)
+def _written_forms(secret: str) -> tuple[str, ...]:
+    """A secret as a file may hold it, longest first: as typed; inside a JSON string (a
+    trace: `"` and `\\` escaped, non-ASCII as is or as \\u escapes), or a JSON body inside
+    one (escaped twice); in HTML text or an attribute (`&`, `<`, `>`, `"` as entities)."""
+    in_json = {json.dumps(secret, ensure_ascii=ascii)[1:-1] for ascii in (False, True)}
+    twice = {
+        json.dumps(form, ensure_ascii=ascii)[1:-1] for form in in_json for ascii in (False, True)
+    }
+    in_html = html.escape(secret, quote=False)
+    forms = {secret, *in_json, *twice, in_html, in_html.replace('"', "&quot;")}
+    return tuple(sorted(forms, key=len, reverse=True))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import zipfile
+from pathlib import Path
 
+from monitor.artifacts import mask_zip
 from monitor.result import Failure, FailureKind, RunResult, mask, public_url
 
 
@@ -20,6 +23,33 @@ def test_mask_hides_secrets_in_every_common_form() -> None:
     assert "4242" not in mask(text, (card,))
     assert mask("password hunter22!", ("hunter22!",)) == "password ***"
     assert mask("nothing", ()) == "nothing"
+
+
+def test_mask_hides_secrets_as_json_and_html_write_them() -> None:
+    secret = 'zq"xy\\wörd<&>'
+    written = [
+        json.dumps({"value": secret}),  # ASCII-escaped: \" \\ \u00f6
+        json.dumps({"value": secret}, ensure_ascii=False),  # as Node's JSON.stringify writes it
+        json.dumps({"postData": json.dumps({"password": secret})}),  # a JSON body in JSON
+        '<input value="zq&quot;xy\\wörd&lt;&amp;&gt;">',  # an attribute, as a browser writes it
+        '<p>zq"xy\\wörd&lt;&amp;&gt;</p>',  # text
+    ]
+    for text in written:
+        masked = mask(text, (secret,))
+        assert "zq" not in masked and "***" in masked, (text, masked)
+    assert mask('{"value": "pa\\"ss"}', ("other",)) == '{"value": "pa\\"ss"}'
+
+
+def test_a_kept_trace_holds_no_escaped_secret(tmp_path: Path) -> None:
+    secret = 'hunter"2\\'
+    trace = tmp_path / "trace.zip"
+    with zipfile.ZipFile(trace, "w") as zipped:
+        zipped.writestr("trace.trace", json.dumps({"method": "fill", "params": {"value": secret}}))
+    mask_zip(trace, (secret,))
+    with zipfile.ZipFile(trace) as zipped:
+        kept = zipped.read("trace.trace").decode()
+    assert "hunter" not in kept
+    assert json.loads(kept)["params"]["value"] == "***"
 
 
 def test_result_json_has_the_fields_ci_reads() -> None:
