@@ -2,6 +2,7 @@
 one plain Playwright-Python program, started as a new process like the command is.
 
     python bench/bare.py --shop URL --browser PATH --checkout spa --journeys 10 --parallel 4
+    python bench/bare.py ... --goto-waits load     # the first goto as Playwright's default
 
 It imports nothing of checkout-monitor (a user's own script would not), launches the same
 Chromium with the same arguments (passed in, one `--arg` each), and plays the same 16 steps as
@@ -20,21 +21,26 @@ import sys
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 CARD = "4242424242424242"
+DCL = "domcontentloaded"
 
 
-async def checkout(browser: Browser, device: dict[str, object], shop: str, prefix: str) -> None:
+async def checkout(
+    browser: Browser, device: dict[str, object], shop: str, prefix: str, goto_waits: str = DCL
+) -> None:
     """Buy the Trail Runner as a guest; `prefix` is "" (the server-rendered shop) or "/spa"."""
     context = await browser.new_context(**device, service_workers="block")  # type: ignore[arg-type]
     try:
-        await buy(await context.new_page(), shop, prefix)
+        await buy(await context.new_page(), shop, prefix, goto_waits)
     finally:
         await context.close()
 
 
-async def buy(page: Page, shop: str, prefix: str = "") -> None:
+async def buy(page: Page, shop: str, prefix: str = "", goto_waits: str = DCL) -> None:
     """The 16 steps of the demo guest checkout, as one would write them by hand (also the
-    in-process floor's, bench/floor.py)."""
-    await page.goto(f"{shop}{prefix}/", wait_until="domcontentloaded")
+    in-process floor's, bench/floor.py). `goto_waits`: what the first `goto` waits for, the
+    page's DOMContentLoaded (as `checkout-monitor run`'s goto) or its `load` (Playwright's
+    default, as a script that does not say)."""
+    await page.goto(f"{shop}{prefix}/", wait_until=goto_waits)  # type: ignore[arg-type]
     await page.get_by_role("link", name="Trail Runner").click()
     await expect(page.locator(".price").first).to_be_visible()
     await expect(page.locator("body")).to_contain_text("€89.00")
@@ -72,7 +78,7 @@ async def main(args: argparse.Namespace) -> int:
         async def one() -> bool:
             async with at_once:
                 try:
-                    await checkout(browser, device, args.shop, prefix)
+                    await checkout(browser, device, args.shop, prefix, args.goto_waits)
                 except Exception as error:  # a failed checkout is counted, not raised
                     print(f"failed: {error}", file=sys.stderr)
                     return False
@@ -92,4 +98,5 @@ if __name__ == "__main__":
     parser.add_argument("--checkout", choices=["ssr", "spa"], default="ssr")
     parser.add_argument("--journeys", type=int, default=1)
     parser.add_argument("--parallel", type=int, default=1)
+    parser.add_argument("--goto-waits", choices=[DCL, "load"], default=DCL)
     raise SystemExit(asyncio.run(main(parser.parse_args())))
