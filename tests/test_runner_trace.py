@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import JourneyRunner, load_journey
+from conftest import JourneyRunner, load_journey, quick_journey
+from local_site import Answer, local_site
 
 from monitor.demo import DemoShopThread
 from monitor.journey import Journey
@@ -155,3 +156,29 @@ def test_card_fields_are_found_and_masked_without_being_declared(
     texts = [html, *trace_texts(result.artifacts["trace"])]
     assert not [t for t in texts if CARD in t or "4242 4242 4242 4242" in t]
     assert not [t for t in texts if "12/34" in t]  # the expiry field (autocomplete cc-exp)
+
+
+LOGIN = """<form onsubmit="event.preventDefault(); this.querySelector('p').hidden = false">
+  <label>Password <input type=password id=pw></label><button>Log in</button>
+  <p hidden>Wrong password</p></form>"""
+
+
+def test_a_password_with_quotes_and_backslashes_stays_out_of_the_kept_trace(
+    journey_runner: JourneyRunner,
+) -> None:
+    # A trace is JSON: there a typed `"` is `\"` and `\` is `\\`. Found as a password field,
+    # not declared; the run fails, so its re-play's trace and the page's HTML are kept.
+    secret = 'zq"Pw\\ö<&>1'
+    steps = [
+        {"goto": "/"},
+        {"fill": {"#pw": secret}},
+        {"click": {"role": "button", "name": "Log in"}},
+        {"expect": {"text": "Welcome"}, "timeout": "1s"},
+    ]
+    with local_site({"/": Answer(body=LOGIN)}) as url:
+        result = journey_runner.run(quick_journey("login", url, steps))
+
+    assert result.failure is not None and result.failure.step_index == 3, result.failure
+    kept = [Path(result.artifacts["html"]).read_text(), *trace_texts(result.artifacts["trace"])]
+    assert any('\\"' in text for text in kept)  # the trace holds escaped strings
+    assert not [text for text in kept if "zq" in text]
