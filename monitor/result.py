@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 
 class FailureKind(StrEnum):
@@ -304,11 +304,17 @@ def mask(text: str, secrets: tuple[str, ...]) -> str:
 def _written_forms(secret: str) -> tuple[str, ...]:
     """A secret as a file may hold it, longest first: as typed; inside a JSON string (a
     trace: `"` and `\\` escaped, non-ASCII as is or as \\u escapes), or a JSON body inside
-    one (escaped twice); in HTML text or an attribute (`&`, `<`, `>`, `"` as entities)."""
+    one (escaped twice); in HTML text or an attribute (`&`, `<`, `>`, `"` as entities); in a
+    URL or a form's body (percent-encoded, as browsers and scripts encode it)."""
     in_json = {json.dumps(secret, ensure_ascii=ascii)[1:-1] for ascii in (False, True)}
     twice = {
         json.dumps(form, ensure_ascii=ascii)[1:-1] for form in in_json for ascii in (False, True)
     }
     in_html = html.escape(secret, quote=False)
-    forms = {secret, *in_json, *twice, in_html, in_html.replace('"', "&quot;")}
+    in_url = {
+        quote_plus(secret, safe="*").replace("~", "%7E"),  # a form's body, as a browser sends it
+        quote(secret, safe="!~*'()"),  # encodeURIComponent: a script's query or JSON-less body
+        quote(secret, safe=""),
+    }
+    forms = {secret, *in_json, *twice, in_html, in_html.replace('"', "&quot;"), *in_url}
     return tuple(sorted(forms, key=len, reverse=True))

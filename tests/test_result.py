@@ -33,6 +33,8 @@ def test_mask_hides_secrets_as_json_and_html_write_them() -> None:
         json.dumps({"postData": json.dumps({"password": secret})}),  # a JSON body in JSON
         '<input value="zq&quot;xy\\wörd&lt;&amp;&gt;">',  # an attribute, as a browser writes it
         '<p>zq"xy\\wörd&lt;&amp;&gt;</p>',  # text
+        "user=sam&password=zq%22xy%5Cw%C3%B6rd%3C%26%3E",  # a form's body, as a browser sends it
+        "/login?p=zq%22xy%5Cw%C3%B6rd%3C%26%3E",  # encodeURIComponent
     ]
     for text in written:
         masked = mask(text, (secret,))

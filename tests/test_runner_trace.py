@@ -158,9 +158,9 @@ def test_card_fields_are_found_and_masked_without_being_declared(
     assert not [t for t in texts if "12/34" in t]  # the expiry field (autocomplete cc-exp)
 
 
-LOGIN = """<form onsubmit="event.preventDefault(); this.querySelector('p').hidden = false">
-  <label>Password <input type=password id=pw></label><button>Log in</button>
-  <p hidden>Wrong password</p></form>"""
+LOGIN = """<form method=post action=/login>
+  <label>Password <input type=password id=pw name=password></label><button>Log in</button>
+  </form>"""
 
 
 def test_a_password_with_quotes_and_backslashes_stays_out_of_the_kept_trace(
@@ -175,7 +175,8 @@ def test_a_password_with_quotes_and_backslashes_stays_out_of_the_kept_trace(
         {"click": {"role": "button", "name": "Log in"}},
         {"expect": {"text": "Welcome"}, "timeout": "1s"},
     ]
-    with local_site({"/": Answer(body=LOGIN)}) as url:
+    wrong = Answer(body="<h1>Wrong password</h1>")
+    with local_site({"/": Answer(body=LOGIN), "/login": wrong}) as url:
         result = journey_runner.run(quick_journey("login", url, steps))
 
     assert result.failure is not None and result.failure.step_index == 3, result.failure
