@@ -10,6 +10,7 @@ import pytest
 from conftest import JourneyRunner, quick_journey
 from local_site import Answer, json_answer, local_site
 
+from monitor.frustration import Frustration
 from monitor.result import FailureKind, RunResult
 
 pytestmark = pytest.mark.browser
@@ -166,3 +167,23 @@ def test_a_score_below_its_budget_is_budget_exceeded(journey_runner: JourneyRunn
     result = run_page(journey_runner, DOES_NOTHING, steps, budgets={"experience_score": 95})
     assert result.failure_kind is FailureKind.BUDGET_EXCEEDED
     assert "experience score" in (result.failure.reason if result.failure else "")
+
+
+def test_a_click_told_late_is_still_before_the_error_it_caused() -> None:
+    # On a busy machine the page's message can take long to reach us: the click's time comes
+    # from the wall clock the page's clock starts at, not from when we heard of it.
+    now = {"mono": 100.0, "wall": 5000.0}
+    feel = Frustration(
+        quick_journey("felt", "http://127.0.0.1:1", [{"goto": "/"}]),
+        (),
+        clock=lambda: now["mono"],
+        wall=lambda: now["wall"],
+    )
+    feel._failed("TypeError: boom")  # heard at 100.0, soon after the click
+    now.update(mono=100.6, wall=5000.6)  # the click's message arrives 0.6 s after it was sent
+    origin_ms = (5000.0 - 2.0) * 1000  # the page started 2 s before the error
+    click = {"kind": "click", "id": "a-1", "what": "button 'Pay'", "judged": True, "at": 1990.0}
+    feel._take({"now": 1990.0, "origin": origin_ms, "told": [click]}, now["mono"])
+    feel._errors_after_clicks()
+
+    assert [s.signal for s in feel.signals] == ["error_click"]
