@@ -74,6 +74,7 @@ StepListener = Callable[[Journey, StepResult], None]
 # so the look after the step before (which fields were secret; the page's load, timing, broken
 # images) may still be going on while they act. Any other step first waits for that look: it
 # may leave the page. (A screenshot waits too: it must know which fields to black out.)
+LAST_LOOK_SETTLE_MS = 500  # the last page's first frame, for its LCP (see probes.snapshot)
 STAYS_ON_PAGE = (ExpectStep, RememberStep, ExpectContentStep, FillStep)
 # Steps that only look or wait: what the browser does meanwhile (an answer arriving, a console
 # error) is the doing of the step that last acted.
@@ -577,9 +578,10 @@ class _Play:
         texts = tuple(self.journey.error_page_text)
         # A page whose next document has not answered cannot be read until it does.
         grace = NAVIGATING_SECONDS if self.recorder.top_document_pending() else BOUNDED_SECONDS
-        seen = await bounded(
-            after_step(self.devtools, page, deadline, self.clock, values, texts), None, wait + grace
-        )
+        # The last look waits longer for the page's first frame: no step follows to read it.
+        settle = LAST_LOOK_SETTLE_MS if index == len(self.journey.steps) - 1 else 0
+        look = after_step(self.devtools, page, deadline, self.clock, values, texts, settle)
+        seen = await bounded(look, None, wait + grace)
         if seen is None:
             self._note_secrets(typed)  # the page could not be read: mask rather than leak
             return None
