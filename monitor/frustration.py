@@ -62,8 +62,7 @@ FEEL_SCRIPT = """
   let sent = 0;
   const tell = (told) => {
     try {
-      (binding || window.__checkoutMonitorFeel)(
-        { now: performance.now(), origin: performance.timeOrigin, told });
+      (binding || window.__checkoutMonitorFeel)({ origin: performance.timeOrigin, told });
     } catch (e) { /* gone */ }
   };
   const send = (message) => {
@@ -72,7 +71,7 @@ FEEL_SCRIPT = """
     if (keeps) kept.push(message); else tell([message]);
   };
   Object.defineProperty(window, '__TOLD__', { value: () => (
-    { now: performance.now(), origin: performance.timeOrigin, told: kept.splice(0) }) });
+    { origin: performance.timeOrigin, told: kept.splice(0) }) });
   const WINDOW_MS = 1000, SHIFT_MS = 500;
   const tag = Math.random().toString(36).slice(2, 10);
   let seq = 0;
@@ -233,25 +232,19 @@ class Frustration:
         self._take(told, self.clock())
 
     def _take(self, told: Any, now: float) -> None:
-        """Messages a page kept ({"now": its clock, "origin": its timeOrigin, "told": [...]}),
-        read at `now` (ours). How long ago each happened is reckoned from the wall clock the
-        page's clock starts at, not from when its message reached us: a message that took
-        long on the way (a busy machine) must not make a click seem later than the error it
-        caused."""
+        """Messages a page kept ({"origin": its timeOrigin, "told": [...]}), read at `now`
+        (ours). How long ago each happened is reckoned from the wall clock the page's clock
+        starts at, not from when its message reached us: a message that took long on the way
+        (a busy machine) must not make a click seem later than the error it caused."""
         if not isinstance(told, dict) or not isinstance(told.get("told"), list):
             return
-        page_now, origin = _number(told.get("now")), _number(told.get("origin"))
+        origin = _number(told.get("origin"))
         wall_now = self.wall()
         for message in told["told"][: 10 * LIMIT]:
             if not isinstance(message, dict):
                 continue
             at = _number(message.get("at"))
-            if at is None:
-                ago = 0.0
-            elif origin is not None:
-                ago = wall_now - (origin + at) / 1000
-            else:
-                ago = (page_now - at) / 1000 if page_now is not None else 0.0
+            ago = wall_now - (origin + at) / 1000 if origin is not None and at is not None else 0
             self._on_message(message, now - max(0.0, ago))
 
     def _on_message(self, message: dict[str, Any], when: float) -> None:

@@ -90,7 +90,6 @@ _PROBE_SCRIPT = """
       while (vitals.lcp === null && performance.now() < until && document.visibilityState
              === 'visible' && !performance.getEntriesByName('first-contentful-paint').length) {
         await painted();
-        if (lcp) lcp.takeRecords().forEach(onLcp);
       }
       if (lcp && vitals.lcp === null) lcp.takeRecords().forEach(onLcp);
       const nav = performance.getEntriesByType('navigation')[0];
@@ -307,7 +306,8 @@ SENSITIVE_VALUES = f"""(fields, typed) => {{
 }}"""
 
 # What in-page observers kept for us since the last look (see `AfterStep.told`): a function
-# an init script may define on the window, returning {now: performance.now(), told: [...]}.
+# an init script may define on the window, returning {origin: performance.timeOrigin,
+# told: [...]}.
 TOLD = "__checkoutMonitorTold"
 
 # After a step, in one call to the page: which values typed into the top document went into
@@ -424,8 +424,9 @@ class AfterStep:
     broken_images: tuple[str, ...]
     sensitive: tuple[str, ...] = ()
     error_text: str | None = None  # one of the journey's error texts, shown in the top document
-    # What in-page observers kept since the last look, and when: {"now": the page's clock,
-    # "told": [...]}, read in the same call (an observer's messages cost no call of their own).
+    # What in-page observers kept since the last look, and when: {"origin": the page's
+    # timeOrigin, "told": [...]}, read in the same call (an observer's messages cost no call
+    # of their own).
     told: dict[str, Any] | None = None
 
 

@@ -70,11 +70,11 @@ T = TypeVar("T")
 
 TraceMode = Literal["off", "on-failure", "retain-on-failure", "always"]
 StepListener = Callable[[Journey, StepResult], None]
+LAST_LOOK_SETTLE_MS = 500  # the last page's first frame, for its LCP (see probes.snapshot)
 # Steps that read the page or type into it: they cannot take the shopper to another document,
 # so the look after the step before (which fields were secret; the page's load, timing, broken
 # images) may still be going on while they act. Any other step first waits for that look: it
 # may leave the page. (A screenshot waits too: it must know which fields to black out.)
-LAST_LOOK_SETTLE_MS = 500  # the last page's first frame, for its LCP (see probes.snapshot)
 STAYS_ON_PAGE = (ExpectStep, RememberStep, ExpectContentStep, FillStep)
 # Steps that only look or wait: what the browser does meanwhile (an answer arriving, a console
 # error) is the doing of the step that last acted.
