@@ -12,6 +12,7 @@ with every secret value replaced.
 from __future__ import annotations
 
 import re
+import shutil
 import time
 import zipfile
 from contextlib import suppress
@@ -51,11 +52,17 @@ def write_masked_text(path: Path, text: str, secrets: tuple[str, ...]) -> None:
     path.write_text(mask(text, secrets), encoding="utf-8")
 
 
-def mask_zip(path: Path, secrets: tuple[str, ...]) -> None:
-    """Rewrite a zip (a Playwright trace) with every secret in its text members masked."""
-    if not secrets or not path.exists():
+def mask_zip(path: Path, secrets: tuple[str, ...], into: Path | None = None) -> None:
+    """Rewrite a zip (a Playwright trace) with every secret in its text members masked: in
+    place, or into another file (the source is then left as it was)."""
+    target = into or path
+    if not path.exists():
         return
-    masked = path.with_suffix(".masking")
+    if not secrets:
+        if target != path:
+            shutil.copyfile(path, target)
+        return
+    masked = target.with_suffix(".masking")
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(masked, "w", zipfile.ZIP_DEFLATED) as out:
         for item in source.infolist():
             data = source.read(item)
@@ -63,7 +70,7 @@ def mask_zip(path: Path, secrets: tuple[str, ...]) -> None:
             with suppress(UnicodeDecodeError):
                 data = mask(data.decode("utf-8"), secrets).encode("utf-8")
             out.writestr(item, data)
-    masked.replace(path)
+    masked.replace(target)
 
 
 def prune(root: Path, journey: str, keep: int) -> int:

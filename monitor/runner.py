@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import suppress
@@ -838,13 +840,31 @@ class _Play:
         try:
             if keep and folder is not None:
                 trace = folder.file("trace.zip")
-                await asyncio.wait_for(context.tracing.stop(path=trace), timeout=60)
-                mask_zip(trace, self.secrets)
+                # The browser writes the zip even if we stop waiting for it, so a run stopped
+                # meanwhile (serve shutting down) still lets it be masked before it goes.
+                saving = asyncio.ensure_future(self._write_masked_trace(context, trace))
+                try:
+                    await asyncio.shield(saving)
+                except asyncio.CancelledError:
+                    with suppress(Exception):
+                        await asyncio.wait_for(saving, timeout=60)
+                    raise
                 self.artifacts["trace"] = str(trace)
             else:
                 await asyncio.wait_for(context.tracing.stop(), timeout=30)
         except (PlaywrightError, TimeoutError) as exc:
             log.warning("could not save the trace of %s: %s", self.journey.name, exc)
+
+    async def _write_masked_trace(self, context: BrowserContext, trace: Path) -> None:
+        """The trace, masked, as `trace`. The browser's own zip holds the secrets as typed:
+        it is written to a private folder outside the run's and deleted once masked."""
+        private = Path(tempfile.mkdtemp(prefix="checkout-monitor-trace-"))
+        try:
+            raw = private / "trace.zip"
+            await asyncio.wait_for(context.tracing.stop(path=raw), timeout=60)
+            mask_zip(raw, self.secrets, into=trace)
+        finally:
+            shutil.rmtree(private, ignore_errors=True)
 
     def _with_artifacts(self, result: RunResult) -> RunResult:
         if not self.artifacts:

@@ -4,18 +4,23 @@ failed run also takes its filmstrip's frames (test_filmstrip.py has the rest of 
 
 from __future__ import annotations
 
+import asyncio
+import tempfile
+import threading
 import zipfile
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
 from conftest import JourneyRunner, load_journey, quick_journey
 from local_site import Answer, local_site
+from playwright.async_api._generated import Tracing
 
 from monitor.demo import DemoShopThread
 from monitor.journey import Journey
 from monitor.result import FailureKind, ReplayOutcome, RunResult, StepResult
-from monitor.runner import StepListener
+from monitor.runner import Runner, StepListener
 
 pytestmark = pytest.mark.browser
 
@@ -183,3 +188,47 @@ def test_a_password_with_quotes_and_backslashes_stays_out_of_the_kept_trace(
     kept = [Path(result.artifacts["html"]).read_text(), *trace_texts(result.artifacts["trace"])]
     assert any('\\"' in text for text in kept)  # the trace holds escaped strings
     assert not [text for text in kept if "zq" in text]
+
+
+def test_a_run_stopped_while_its_trace_is_written_leaves_no_unmasked_trace(
+    journey_runner: JourneyRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # serve stopping cancels the runs in progress. The browser writes a trace's zip whether or
+    # not anyone still waits for it: a run stopped just then must not leave it unmasked.
+    secret = "Stopped-Midway-Pw7"
+    site_steps = [{"goto": "/"}, {"fill": {"#pw": secret}}]
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    artifacts = tmp_path / "artifacts"
+    writing = threading.Event()
+    original = Tracing.stop
+
+    async def stop(self: Tracing, *, path: str | Path | None = None) -> None:
+        job = asyncio.ensure_future(original(self, path=path))
+        while path is not None and not Path(path).exists() and not job.done():
+            await asyncio.sleep(0.001)  # until the browser has begun to write the zip
+        writing.set()
+        await job
+
+    monkeypatch.setattr(Tracing, "stop", stop)
+
+    async def stopped_while_writing(journey: Journey) -> None:
+        runner = Runner(
+            journey_runner.browser, journey_runner.devices, artifacts_dir=artifacts, trace="always"
+        )
+        run = asyncio.ensure_future(runner.run(journey))
+        await asyncio.get_running_loop().run_in_executor(None, writing.wait, 30)
+        run.cancel()
+        with suppress(asyncio.CancelledError):
+            await run
+        await asyncio.sleep(1.0)  # the browser has finished any zip it was writing
+
+    with local_site({"/": Answer(body=LOGIN)}) as url:
+        journey_runner._call(stopped_while_writing(quick_journey("stopped", url, site_steps)))
+
+    assert writing.is_set()
+    zips = list(artifacts.rglob("*.zip"))
+    assert [z.name for z in zips] == ["trace.zip"]  # kept: it was masked, not dropped
+    assert any("Password" in text for text in trace_texts(str(zips[0])))
+    assert not [text for text in trace_texts(str(zips[0])) if secret in text]
+    assert list((tmp_path / "tmp").iterdir()) == []  # the browser's own zip is gone
