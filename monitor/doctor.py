@@ -11,7 +11,13 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from monitor.browser import browser_version, find_browser, in_own_thread, launch_options
+from monitor.browser import (
+    browser_version,
+    find_browser,
+    in_own_thread,
+    launch_options,
+    use_node_compile_cache,
+)
 from monitor.errors import BrowserNotFound
 
 PAGE = b"<!doctype html><title>checkout-monitor doctor</title><p id=ok>ok</p>"
@@ -69,6 +75,7 @@ def check_browser(explicit: str | None) -> DoctorReport:
     url = f"http://127.0.0.1:{server.server_address[1]}/"
 
     def open_page() -> tuple[str, str]:
+        use_node_compile_cache()
         with sync_playwright() as pw:
             browser = pw.chromium.launch(**launch_options(found))
             try:

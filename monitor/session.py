@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from playwright.async_api import Browser, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
-from monitor.browser import FoundBrowser, launch_options
+from monitor.browser import FoundBrowser, launch_options, use_node_compile_cache
 from monitor.errors import BrowserLaunchFailed
 from monitor.processes import ProcessTree, own_children
 
@@ -36,6 +36,7 @@ CLOSE_SECONDS = 10.0  # for the browser, then the driver, to close before they a
 
 async def _start_playwright() -> tuple[Playwright, ProcessTree]:
     """Playwright, and the tree of processes its driver (our new child) will start."""
+    use_node_compile_cache()
     before = own_children()
     playwright = await async_playwright().start()
     return playwright, ProcessTree(own_children() - before)

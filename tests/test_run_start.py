@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.browser import FoundBrowser, find_browser
+from monitor.browser import FoundBrowser, find_browser, use_node_compile_cache
 from monitor.errors import BrowserLaunchFailed, ConfigError
 from monitor.journey import Journey
 from monitor.processes import own_children
@@ -49,3 +49,30 @@ async def test_bad_journeys_are_said_before_a_browser_that_would_not_start(
         await run_journeys(load, FoundBrowser(str(not_a_browser), "explicit"))
     with pytest.raises(BrowserLaunchFailed):
         await run_journeys(list[Journey](), FoundBrowser(str(not_a_browser), "explicit"))
+
+
+async def test_the_driver_keeps_its_compiled_code_for_the_next_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Node's compile cache, in the user's cache folder: the next command's driver starts
+    # sooner. (setenv first, so that the variable we set is undone after the test.)
+    monkeypatch.setenv("NODE_COMPILE_CACHE", "")
+    monkeypatch.delenv("NODE_COMPILE_CACHE")
+    monkeypatch.delenv("NODE_DISABLE_COMPILE_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+
+    assert await run_journeys(list[Journey](), find_browser()) == []
+
+    kept = list((tmp_path / "checkout-monitor" / "node-compile-cache").rglob("*"))
+    assert [path for path in kept if path.is_file()], "node kept no compiled code"
+
+
+def test_the_users_own_compile_cache_setting_is_left_alone(tmp_path: Path) -> None:
+    home = {"XDG_CACHE_HOME": str(tmp_path)}
+    assert use_node_compile_cache(env := dict(home)) == tmp_path / "checkout-monitor" / (
+        "node-compile-cache"
+    )
+    assert env["NODE_COMPILE_CACHE"] == str(tmp_path / "checkout-monitor" / "node-compile-cache")
+    for own in ({"NODE_COMPILE_CACHE": "/srv/cache"}, {"NODE_DISABLE_COMPILE_CACHE": "1"}):
+        env = home | own
+        assert use_node_compile_cache(env) is None and env == home | own
