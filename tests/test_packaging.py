@@ -9,6 +9,7 @@ kustomize, where those tools exist); the Action's run step runs for real.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -107,6 +108,26 @@ def test_hadolint_does_find_problems(tmp_path: Path) -> None:
     result = subprocess.run([hadolint(), "--no-color", str(bad)], capture_output=True, text=True)
     assert result.returncode != 0
     assert "DL3008" in result.stdout and "DL3015" in result.stdout, result.stdout
+
+
+def test_setup_compiles_our_modules_even_where_python_would_not(tmp_path: Path) -> None:
+    # Where PYTHONDONTWRITEBYTECODE is set, an editable install's modules would be compiled
+    # again at every command's start: scripts/setup compiles them, as pip does what it installs.
+    (line,) = [
+        line
+        for line in (ROOT / "scripts" / "setup").read_text().splitlines()
+        if "compileall" in line and not line.startswith("#")
+    ]
+    shutil.copytree(ROOT / "monitor", tmp_path / "monitor", ignore=shutil.ignore_patterns("*.pyc"))
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / ".venv" / "bin" / "python").symlink_to(sys.executable)
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    subprocess.run(["bash", "-c", line], cwd=tmp_path, env=env, check=True)
+
+    modules = list((tmp_path / "monitor").rglob("*.py"))
+    assert len(modules) > 30
+    uncompiled = [m for m in modules if not Path(importlib.util.cache_from_source(str(m))).exists()]
+    assert uncompiled == []
 
 
 def test_the_image_installs_the_chromium_that_ci_tests() -> None:
