@@ -284,7 +284,7 @@ def public_url(url: str) -> str:
 
 
 def mask(text: str, secrets: tuple[str, ...]) -> str:
-    """Replace every secret value (as typed; escaped, as JSON and HTML write it; and its
+    """Replace every secret value (as typed; escaped, as JSON, HTML and URLs write it; and its
     digits-only or spaced forms) with ***."""
     for secret in secrets:
         if not secret:
@@ -316,5 +316,6 @@ def _written_forms(secret: str) -> tuple[str, ...]:
         quote(secret, safe="!~*'()"),  # encodeURIComponent: a script's query or JSON-less body
         quote(secret, safe=""),
     }
+    in_url |= {re.sub(r"%[0-9A-F]{2}", lambda m: m[0].lower(), form) for form in in_url}
     forms = {secret, *in_json, *twice, in_html, in_html.replace('"', "&quot;"), *in_url}
     return tuple(sorted(forms, key=len, reverse=True))
