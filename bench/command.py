@@ -4,12 +4,15 @@ Each arm is a new process, started as its users start it (`checkout-monitor run 
 virtualenv; `python bench/bare.py ...`), so importing, finding the browser, launching it and
 closing it all count. Cases: 1 journey, 10 journeys, 10 journeys 4 at once (`--parallel 4`),
 on the server-rendered demo checkout and on the single-page one (`/spa/`). In each case the
-arms alternate, A B then B A, for `rounds` rounds; the headline is the median of the
-pairwise ratios (command / bare), beside the ratio of the medians. Peak memory is the largest
-sum of RSS over the process tree (the command, Playwright's driver, every Chromium process),
-polled every 50 ms; the same for both arms. CPU seconds of the whole tree come from
-getrusage: this process is made the subreaper of what its children start, and reaps it all
-after each run, so Chromium's helpers count wherever their parent went.
+arms alternate, A B C then C B A, for `rounds` rounds; the headline is the median of the
+pairwise ratios (command / bare), beside the ratio of the medians. The third arm is the bare
+script given node's compile cache for Playwright's driver, as the command gives itself one
+(`x time vs bare+cache`): what the command would be against a script that knew about it.
+Peak memory is the largest sum of RSS over the process tree (the command, Playwright's
+driver, every Chromium process), polled every 50 ms; the same for every arm. CPU seconds of
+the whole tree come from getrusage: this process is made the subreaper of what its children
+start, and reaps it all after each run, so Chromium's helpers count wherever their parent
+went.
 
 Rounds: 7 (quick: 3). Pair ratios of single runs on this machine spread by ±10-20% (other
 virtual machines share its host); the median of 7 alternated pairs holds to a few percent.
@@ -135,7 +138,7 @@ def run_once(argv: list[str], env: dict[str, str]) -> Sample:
 
 
 def main(quick: bool = False) -> None:
-    from monitor.browser import find_browser, launch_options
+    from monitor.browser import find_browser, launch_options, use_node_compile_cache
     from monitor.loader import load_journeys
 
     rounds = 3 if quick else 7
@@ -144,6 +147,10 @@ def main(quick: bool = False) -> None:
     options = launch_options(found)
     with ShopProcess() as shop, tempfile.TemporaryDirectory(prefix="bench-command-") as tmp:
         env = {**os.environ, "SHOP_URL": shop.url}
+        # The bare script as its users start it, and given node's compile cache for its
+        # driver as the command gives itself one (monitor.browser.use_node_compile_cache).
+        cached_env = dict(env)
+        use_node_compile_cache(cached_env)
         for name in JOURNEYS.values():
             (journey,) = load_journeys([ROOT / "journeys" / f"{name}.yaml"], env=env)
             check_mirrors([step.ACTION for step in journey.steps])
@@ -152,20 +159,23 @@ def main(quick: bool = False) -> None:
         for checkout in JOURNEYS:
             for count, parallel in CASES:
                 folder = journeys_folder(Path(tmp), checkout, count)
+                bare = bare_arm(checkout, count, parallel, shop.url, found.path, options["args"])
                 arms = {
-                    "command": command_arm(folder, parallel, shop.url, Path(tmp) / "artifacts"),
-                    "bare": bare_arm(
-                        checkout, count, parallel, shop.url, found.path, options["args"]
+                    "command": (
+                        command_arm(folder, parallel, shop.url, Path(tmp) / "artifacts"),
+                        env,
                     ),
+                    "bare": (bare, env),
+                    "bare_cached": (bare, cached_env),
                 }
                 # One warm-up each (page cache, the shop's first answers), not counted.
-                for argv in arms.values():
-                    run_once(argv, env)
+                for argv, arm_env in arms.values():
+                    run_once(argv, arm_env)
                 samples: dict[str, list[Sample]] = {arm: [] for arm in arms}
                 for n in range(rounds):
                     order = list(arms) if n % 2 == 0 else list(reversed(arms))
                     for arm in order:
-                        samples[arm].append(run_once(arms[arm], env))
+                        samples[arm].append(run_once(*arms[arm]))
                 at_once = f", {parallel} at once" if parallel > 1 else ""
                 key = f"{checkout} {count} journeys{at_once}"
                 cases[key] = _case(samples)
@@ -182,6 +192,7 @@ def main(quick: bool = False) -> None:
                         figures["bare_cpu_s"],
                         figures["command_cpu_s"],
                         figures["time_ratio_of_medians"],
+                        figures["time_ratio_vs_bare_cached"],
                     ]
                 )
                 print(f"  {key}: ratio {figures['time_ratio']}", flush=True)
@@ -198,6 +209,7 @@ def main(quick: bool = False) -> None:
             "bare CPU-s",
             "command CPU-s",
             "x time, of medians",
+            "x time vs bare+cache",
         ],
         rows,
     )
@@ -214,8 +226,9 @@ def main(quick: bool = False) -> None:
 
 
 def _case(samples: dict[str, list[Sample]]) -> dict[str, object]:
-    command, bare = samples["command"], samples["bare"]
+    command, bare, cached = samples["command"], samples["bare"], samples["bare_cached"]
     pairs = [c.seconds / b.seconds for c, b in zip(command, bare, strict=True)]
+    cached_pairs = [c.seconds / b.seconds for c, b in zip(command, cached, strict=True)]
     memory = [c.peak_rss_bytes / b.peak_rss_bytes for c, b in zip(command, bare, strict=True)]
     mb = 1024 * 1024
     return {
@@ -230,6 +243,9 @@ def _case(samples: dict[str, list[Sample]]) -> dict[str, object]:
             3,
         ),
         "pair_ratios": [round(r, 3) for r in pairs],
+        "bare_cached_median_s": round(statistics.median(s.seconds for s in cached), 3),
+        "time_ratio_vs_bare_cached": round(statistics.median(cached_pairs), 3),
+        "pair_ratios_vs_bare_cached": [round(r, 3) for r in cached_pairs],
         "command_peak_rss_mb": round(statistics.median(s.peak_rss_bytes for s in command) / mb, 1),
         "bare_peak_rss_mb": round(statistics.median(s.peak_rss_bytes for s in bare) / mb, 1),
         "memory_ratio": round(statistics.median(memory), 3),
