@@ -45,6 +45,7 @@ class Progress:
         self.console.print(
             f"[{style}]{escape(result.journey)}: {verdict(result)}[/{style}] in "
             f"{result.duration_seconds:.2f}s, {result.clicks} clicks"
+            + (f", {blocked} requests blocked" if (blocked := sum(result.blocked.values())) else "")
             + (f" — {escape(result.failure.reason)}" if result.failure else ""),
             highlight=False,
         )

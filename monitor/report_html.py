@@ -187,6 +187,9 @@ def _facts(r: RunResult, budgets: Budgets) -> str:
         ("Failed requests", str(len(r.failed_requests))),
         ("Console errors", str(len(r.console_errors))),
     ]
+    if r.blocked:  # the journey's `block` rules: what they stopped, per pattern
+        counts = ", ".join(f"<code>{_e(p)}</code> {n}" for p, n in r.blocked.items())
+        rows.append(("Blocked requests", f"{sum(r.blocked.values())} ({counts})"))
     breaches = "".join(f"<li>{_e(b.detail)}</li>" for b in r.budgets_exceeded)
     listed = f'<ul class="breaches">{breaches}</ul>' if breaches else ""
     cells = "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in rows)

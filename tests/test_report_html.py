@@ -130,10 +130,12 @@ def test_every_text_from_the_shop_is_escaped(tmp_path: Path) -> None:
         console_errors=(ConsoleError(HOSTILE, "page", HOSTILE), ConsoleError("late", "page", "?")),
         filmstrip=(FilmFrame(0, HOSTILE, str(shot), 3, True),),
         artifacts={HOSTILE: str(shot), "trace": "javascript:alert(1)"},
+        blocked={HOSTILE: 3, "*.doubleclick.net": 2},
     )
     index = write_html_report(tmp_path / "report", [result])
     pages = [p.read_text() for p in index.parent.glob("*.html")]
     assert len(pages) == 2
+    assert "<dt>Blocked requests</dt><dd>5 (<code>&lt;img src=x" in pages[0] + pages[1]
     for text in pages:
         assert "<img src=x" not in text and "javascript:" not in text
     assert pages[0].count("&lt;img src=x onerror=") + pages[1].count("&lt;img src=x") >= 6
