@@ -32,7 +32,6 @@ import time
 from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
-from pathlib import Path
 
 GRACE_SECONDS = 2.0  # for the browser's helpers to exit on their own once it has closed
 KILL_WAIT_SECONDS = 5.0  # for the killed to be gone
@@ -61,26 +60,30 @@ class Process:
         return self.state in ("Z", "X")
 
 
-def _read_stat(path: Path) -> Process | None:
+def _read_stat(pid: str) -> Process | None:
     try:
-        text = path.read_text()
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            text = stat.read().decode(errors="replace")
     except OSError:
         return None
     # The command name, in parentheses, may hold spaces and parentheses: split after the last.
     fields = text.rsplit(")", 1)[-1].split()
     try:
-        return Process(
-            int(path.parent.name), int(fields[1]), int(fields[2]), fields[0], int(fields[19])
-        )
+        return Process(int(pid), int(fields[1]), int(fields[2]), fields[0], int(fields[19]))
     except (IndexError, ValueError):
         return None
 
 
 def process_table() -> dict[int, Process]:
-    """Every process on the machine, by pid (empty where there is no /proc)."""
+    """Every process on the machine, by pid (empty where there is no /proc). Read with plain
+    `os` calls: on a busy server hundreds of entries, read at every start and stop."""
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return {}
     table = {}
-    for path in Path("/proc").glob("[0-9]*/stat"):
-        if (process := _read_stat(path)) is not None:
+    for name in names:
+        if name.isdigit() and (process := _read_stat(name)) is not None:
             table[process.pid] = process
     return table
 
