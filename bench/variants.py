@@ -156,7 +156,7 @@ VARIANTS = (
     Variant("no visible filter", "visible-only locators", patches=(NO_VISIBLE_FILTER,)),
     Variant(
         "no paint wait",
-        "the snapshot's wait for a frame while LCP is unknown",
+        "the last look's wait for the first frame to be presented (its LCP)",
         patches=(NO_PAINT_WAIT,),
     ),
     Variant(

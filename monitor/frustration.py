@@ -60,9 +60,9 @@ FEEL_SCRIPT = """
   const keeps = window === window.top;
   const kept = [];
   let sent = 0;
-  const tell = (told) => {
+  const tell = (told, left) => {
     try {
-      (binding || window.__checkoutMonitorFeel)({ origin: performance.timeOrigin, told });
+      (binding || window.__checkoutMonitorFeel)({ origin: performance.timeOrigin, told, left });
     } catch (e) { /* gone */ }
   };
   const send = (message) => {
@@ -176,8 +176,15 @@ FEEL_SCRIPT = """
   addEventListener('focusout', lookLater, true);
   addEventListener('DOMContentLoaded', look);
   addEventListener('pagehide', look);  // what was shown until the shopper left
-  // Leaving: what is kept goes now, while the document can still send (not at pagehide).
-  const leave = () => { if (kept.length) tell(kept.splice(0)); };
+  // Leaving: what is kept goes now, while the document can still send (not at pagehide),
+  // with the document's vitals as it is left when the look after the last step could not
+  // see them all (probes.py: `left()`): the runner keeps those.
+  const leave = () => {
+    if (!keeps) return;
+    const probe = window.__checkoutMonitor;
+    const left = probe && probe.left ? probe.left() : null;
+    if (kept.length || left) tell(kept.splice(0), left);
+  };
   addEventListener('beforeunload', leave);
   addEventListener('pagehide', leave);
 })();
@@ -215,10 +222,12 @@ class Frustration:
     last_step: str = ""
     answered: asyncio.Event = field(default_factory=asyncio.Event)
     errors: list[tuple[float, str]] = field(default_factory=list)  # (when, what), our clock
+    # Where a top document's vitals go that it sent as it was left (RunContext.left).
+    left: Callable[[dict[str, Any]], None] | None = None
 
     @classmethod
     def for_run(cls, run: RunContext) -> Frustration:
-        return cls(run.journey, run.secrets)
+        return cls(run.journey, run.secrets, left=run.left)
 
     async def attach(self, context: BrowserContext) -> None:
         await asyncio.gather(
@@ -228,8 +237,13 @@ class Frustration:
         context.on("console", self._on_console)
 
     def _told(self, source: Any, told: Any) -> None:
-        """What a page sent us: a frame at once, the top document when it is left."""
+        """What a page sent us: a frame at once, the top document when it is left (then
+        with its vitals as it was left, for the runner, if they changed since its last look)."""
         self._take(told, self.clock())
+        left = told.get("left") if isinstance(told, dict) else None
+        frame = source.get("frame") if isinstance(source, dict) else None
+        if isinstance(left, dict) and self.left is not None and _is_top(frame):
+            self.left(left)
 
     def _take(self, told: Any, now: float) -> None:
         """Messages a page kept ({"origin": its timeOrigin, "told": [...]}), read at `now`
@@ -369,6 +383,14 @@ class Frustration:
     @staticmethod
     def _order(result: RunResult, step: str) -> int:
         return next((s.index for s in result.steps if s.name == step), len(result.steps))
+
+
+def _is_top(frame: Any) -> bool:
+    """Whether a binding's caller is a top document (a frame's own vitals are not a page's)."""
+    try:
+        return frame is not None and frame.parent_frame is None
+    except (PlaywrightError, AttributeError):
+        return False
 
 
 def _number(value: Any) -> float | None:

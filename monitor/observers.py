@@ -27,7 +27,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from playwright.async_api import BrowserContext, Locator, Page
 
@@ -67,6 +67,10 @@ class RunContext:
     # fails, the Runner plays it once more (no `attempt` given, artifacts kept).
     replay_of: RunFolder | None = None
     replay_follows: bool = False
+    # A top document's timing and vitals ({"origin": its timeOrigin, ...}, as the look reads
+    # them) that it sent as the shopper left it: the runner keeps them with what the looks
+    # read (what the page's channel to us, frustration.py's binding, hears of them).
+    left: Callable[[dict[str, Any]], None] | None = None
 
 
 class Observer(Protocol):

@@ -71,36 +71,47 @@ _PROBE_SCRIPT = """
     if (e.interactionId) vitals.inp = Math.max(vitals.inp || 0, e.duration);
   }, { durationThreshold: 16 });
   const painted = () => new Promise((done) => {
-    // One frame (at most 100 ms): a document that has painted has reported its LCP, if any.
+    // One frame (at most 100 ms).
     const timer = setTimeout(done, 100);
     requestAnimationFrame(() => setTimeout(() => { clearTimeout(timer); done(); }, 0));
   });
+  const now = () => {
+    // An entry already made but not yet delivered to the observer.
+    if (lcp && vitals.lcp === null) lcp.takeRecords().forEach(onLcp);
+    const nav = performance.getEntriesByType('navigation')[0];
+    return {
+      origin: performance.timeOrigin, url: location.href, title: document.title.slice(0, 300),
+      ttfb: nav ? nav.responseStart : null,
+      dcl: nav && nav.domContentLoadedEventEnd ? nav.domContentLoadedEventEnd : null,
+      load: nav && nav.loadEventEnd ? nav.loadEventEnd : null,
+      status: nav && nav.responseStatus ? nav.responseStatus : null,
+      lcp: vitals.lcp, cls: vitals.cls, inp: vitals.inp,
+    };
+  };
+  let read = null;  // what the last snapshot said, so `left()` tells only what changed since
+  const said = (s) => JSON.stringify([s.load, s.lcp, s.cls, s.inp]);
   Object.defineProperty(window, '__checkoutMonitor', { enumerable: false, value: {
     async snapshot(settleMs) {
-      // An entry already made but not yet delivered to the observer saves waiting a frame.
-      if (lcp && vitals.lcp === null) lcp.takeRecords().forEach(onLcp);
-      // Not yet painted: LCP is reported once a frame is presented, so wait for one.
-      const unpainted = performance.getEntriesByType('paint').length === 0;
-      if (vitals.lcp === null && unpainted && document.visibilityState === 'visible') {
-        await painted();
-      }
-      // The run's last look (nothing follows it): wait, up to settleMs, for the frame to be
-      // presented, which a busy machine can hold back past one frame.
+      // The run's last look (nothing follows it): wait, up to settleMs, for the first frame
+      // to be presented: LCP is reported then, one or more frames after it was drawn. Any
+      // other look waits for no frame: what it cannot see yet, the page tells as it is left.
       const until = performance.now() + (settleMs || 0);
       while (vitals.lcp === null && performance.now() < until && document.visibilityState
              === 'visible' && !performance.getEntriesByName('first-contentful-paint').length) {
         await painted();
       }
-      if (lcp && vitals.lcp === null) lcp.takeRecords().forEach(onLcp);
-      const nav = performance.getEntriesByType('navigation')[0];
-      return {
-        origin: performance.timeOrigin, url: location.href, title: document.title.slice(0, 300),
-        ttfb: nav ? nav.responseStart : null,
-        dcl: nav && nav.domContentLoadedEventEnd ? nav.domContentLoadedEventEnd : null,
-        load: nav && nav.loadEventEnd ? nav.loadEventEnd : null,
-        status: nav && nav.responseStatus ? nav.responseStatus : null,
-        lcp: vitals.lcp, cls: vitals.cls, inp: vitals.inp,
-      };
+      const snapshot = now();
+      read = said(snapshot);
+      return snapshot;
+    },
+    // The document's timing and vitals as the shopper leaves it (told through the page's
+    // binding, frustration.py): LCP of a page left before its first frame was presented to
+    // the look, layout shifts and interactions since; null when nothing changed.
+    left() {
+      const snapshot = now();
+      if (read === null || said(snapshot) === read) return null;
+      read = said(snapshot);
+      return snapshot;
     },
     look: __LOOK__,
   }});
@@ -504,6 +515,10 @@ def _seconds(ms: Any) -> float | None:
     return round(float(ms) / 1000.0, 4) if isinstance(ms, int | float) and ms > 0 else None
 
 
+# What a document's message as it is left may change of what its look read.
+_LEFT_KEYS = frozenset({"dcl", "load", "lcp", "cls", "inp"})
+
+
 @dataclass
 class _Loaded:
     step: str
@@ -662,6 +677,24 @@ class Recorder:
             first = known.snapshot
             snapshot = {**snapshot, "url": first.get("url"), "title": first.get("title")}
         self.documents[origin] = _Loaded(arrived, snapshot)
+
+    def note_left(self, snapshot: dict[str, Any]) -> None:
+        """A document's timing and vitals as it was left, sent by the page itself: what a
+        look could not wait for (the first frame's LCP of a page left at once; shifts and
+        interactions since the look). Only for a document a look has read (its step and
+        address are that look's); a value the page no longer gives is kept as read."""
+        origin = snapshot.get("origin")
+        if not isinstance(origin, int | float):
+            return
+        known = self.documents.get(float(origin))
+        if known is None:
+            return
+        newer = {
+            key: value
+            for key, value in snapshot.items()
+            if key in _LEFT_KEYS and isinstance(value, int | float) and not isinstance(value, bool)
+        }
+        self.documents[float(origin)] = _Loaded(known.step, {**known.snapshot, **newer})
 
     def page_loads(self) -> list[PageLoad]:
         loads = []

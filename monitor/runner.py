@@ -342,6 +342,7 @@ class _Play:
                 self.runner.filmstrip,
                 replay_of=self.folder if replay else None,
                 replay_follows=self.replay_follows,
+                left=self._document_left,
             ),
             self.runner.observers,
         )
@@ -384,6 +385,11 @@ class _Play:
             keep = not result.passed or self.runner.trace == "always" or self.replay_of is not None
             await self._save_trace(context, keep=keep)
         return self._with_artifacts(result)
+
+    def _document_left(self, snapshot: dict[str, Any]) -> None:
+        """A top document's vitals as the shopper left it (RunContext.left)."""
+        if self.recorder is not None:
+            self.recorder.note_left(snapshot)
 
     async def _step(self, page: Page, index: int, step: StepBase) -> bool:
         assert self.recorder is not None
@@ -543,10 +549,18 @@ class _Play:
             if before is not None:
                 await before
             in_frames = [t for t in typed if t.frames]
-            if in_frames:
-                self._note_secrets(await sensitive(page, in_frames))
             on_top = [t for t in typed if not t.frames]
-            seen = await self._look_after_step(page, deadline, index, on_top)
+            looking = self._look_after_step(page, deadline, index, on_top)
+            if in_frames:  # the frames' fields and the top document are read at once
+                framed, seen = await asyncio.gather(
+                    sensitive(page, in_frames), looking, return_exceptions=True
+                )
+                # Unread: every value typed into a frame counts (mask rather than leak).
+                self._note_secrets(framed if isinstance(framed, list) else in_frames)
+                if isinstance(seen, BaseException):
+                    raise seen
+            else:
+                seen = await looking
             action = self.journey.steps[index].ACTION
             await self.observers.after_step(
                 StepSeen(index, self.names[index], action, page, seen, failed)

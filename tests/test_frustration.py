@@ -187,3 +187,22 @@ def test_a_click_told_late_is_still_before_the_error_it_caused() -> None:
     feel._errors_after_clicks()
 
     assert [s.signal for s in feel.signals] == ["error_click"]
+
+
+class _Frame:
+    def __init__(self, parent: object | None) -> None:
+        self.parent_frame = parent
+
+
+def test_only_a_top_document_hands_on_its_vitals_as_it_is_left() -> None:
+    """The page's binding carries a top document's vitals as it is left (probes `left()`);
+    the same message from a frame (a widget's own document, or one forging it) is no page's."""
+    handed: list[dict[str, Any]] = []
+    feel = Frustration(
+        quick_journey("felt", "http://127.0.0.1:1", [{"goto": "/"}]), (), left=handed.append
+    )
+    vitals = {"origin": 1.0e12, "lcp": 120.0, "cls": 0.0}
+    feel._told({"frame": _Frame(None)}, {"origin": 1.0e12, "told": [], "left": vitals})
+    feel._told({"frame": _Frame(_Frame(None))}, {"origin": 2.0e12, "told": [], "left": vitals})
+    feel._told({"frame": _Frame(None)}, {"origin": 1.0e12, "told": []})  # nothing changed
+    assert handed == [vitals]
