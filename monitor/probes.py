@@ -4,7 +4,8 @@
 shopper's browser went through, attributed to the step running at the time. `INIT_SCRIPT` runs
 in every document before the shop's own scripts and keeps web vitals; `after_step` reads them
 with the document's navigation timing, once the document has loaded, through the page's
-`DevTools` session (see there why not `page.evaluate`).
+`DevTools` session (see there why not `page.evaluate`); a top document tells them once more
+as the shopper leaves it, if they changed since (`Recorder.note_left`).
 
     >>> recorder = Recorder(context, page, secrets=("4242...",))   # doctest: +SKIP
     >>> recorder.step = "pay"                                      # doctest: +SKIP
