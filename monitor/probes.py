@@ -516,8 +516,9 @@ def _seconds(ms: Any) -> float | None:
     return round(float(ms) / 1000.0, 4) if isinstance(ms, int | float) and ms > 0 else None
 
 
-# What a document's message as it is left may change of what its look read.
-_LEFT_KEYS = frozenset({"dcl", "load", "lcp", "cls", "inp"})
+# What a document's message as it is left may change of what its look read (what `left()`
+# compares in the page).
+_LEFT_KEYS = frozenset({"load", "lcp", "cls", "inp"})
 
 
 @dataclass
