@@ -128,7 +128,16 @@ class Runner:
     # it at once and the context closes meanwhile (the next run need not wait); the caller
     # awaits `contexts_closed()` before closing the browser.
     close_later: bool = False
+    # At most this many runs act at once (None: as many as are called). A run takes a slot
+    # before it opens its context. One whose steps all passed gives it back when they are
+    # done: while its last look waits for the last page's first frame (for its LCP), the
+    # next run opens its context and page, and starts its first step once this run has
+    # ended and its context has closed (what it measures shares the browser with nobody
+    # more than it would have). A failing run keeps its slot for its captures and re-play.
+    slots: asyncio.Semaphore | None = None
     _closing: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
+    # Runs that gave back their slot and have not ended (their context not closed yet).
+    _finishing: set[asyncio.Event] = field(default_factory=set, init=False, repr=False)
 
     async def run(self, journey: Journey, attempt: int | None = None) -> RunResult:
         """Play the journey once. `attempt`: which attempt this is when the caller retries
@@ -138,11 +147,20 @@ class Runner:
             or (self.trace == "on-failure" and (attempt or 1) > 1)
         )
         follows = attempt is None and self._replays_on_failure(journey, traced)
-        play = _Play(self, journey, attempt or 1, traced=traced, replay_follows=follows)
-        result = await self._play(play)
-        if follows and not result.passed and result.failure_kind is not FailureKind.MONITOR_ERROR:
-            # (A monitor error has no browser to play in, and the shop is not to blame.)
-            result = await self._replay(journey, result, traced=self._traces_replay(traced))
+        slot = _Slot(self.slots)
+        await slot.take()
+        try:
+            play = _Play(self, journey, attempt or 1, slot, traced=traced, replay_follows=follows)
+            result = await self._play(play)
+            failed = not result.passed and result.failure_kind is not FailureKind.MONITOR_ERROR
+            if follows and failed:
+                # (A monitor error has no browser to play in, and the shop is not to blame.)
+                await slot.take()
+                result = await self._replay(
+                    journey, result, slot, traced=self._traces_replay(traced)
+                )
+        finally:
+            slot.give_back()
         return result
 
     def _replays_on_failure(self, journey: Journey, traced: bool) -> bool:
@@ -154,11 +172,13 @@ class Runner:
     def _traces_replay(self, traced: bool) -> bool:
         return not traced and self.trace == "on-failure"
 
-    async def _replay(self, journey: Journey, first: RunResult, traced: bool) -> RunResult:
+    async def _replay(
+        self, journey: Journey, first: RunResult, slot: _Slot, traced: bool
+    ) -> RunResult:
         """Play a failed run again, for its trace (`traced`) and its filmstrip's frames: the
         first run's result stands, with what the re-play found added."""
         again = await self._play(
-            _Play(self, journey, first.attempt, traced=traced, replay_of=first)
+            _Play(self, journey, first.attempt, slot, traced=traced, replay_of=first)
         )
         if again.passed:
             outcome = ReplayOutcome.PASSED
@@ -202,10 +222,11 @@ class Runner:
             log.exception("monitor error while running %s", journey.name)
             return play.crashed(exc)
 
-    def close_meanwhile(self, context: BrowserContext) -> None:
+    def close_meanwhile(self, context: BrowserContext) -> asyncio.Future[None]:
         closing = asyncio.ensure_future(_close_context(context))
         self._closing.add(closing)
         closing.add_done_callback(self._closing.discard)
+        return closing
 
     async def contexts_closed(self) -> None:
         """Wait for the contexts of finished runs to close (see `close_later`)."""
@@ -259,11 +280,30 @@ async def bounded(work: Awaitable[T], default: T, seconds: float = BOUNDED_SECON
         return default
 
 
+class _Slot:
+    """A run's place among those that act at once (`Runner.slots`), held until given back."""
+
+    def __init__(self, slots: asyncio.Semaphore | None) -> None:
+        self.slots = slots
+        self.held = False
+
+    async def take(self) -> None:
+        if self.slots is not None and not self.held:
+            await self.slots.acquire()
+            self.held = True
+
+    def give_back(self) -> None:
+        if self.slots is not None and self.held:
+            self.held = False
+            self.slots.release()
+
+
 @dataclass
 class _Play:
     runner: Runner
     journey: Journey
     attempt: int
+    slot: _Slot
     traced: bool = False
     replay_of: RunResult | None = None  # a re-play of this failed run, for its trace or frames
     replay_follows: bool = False  # the Runner re-plays this play if it fails
@@ -295,6 +335,8 @@ class _Play:
         self.looking: asyncio.Future[None] | None = None  # the looks after steps, in order
         self.shown_error: _ShownError | None = None  # the first error text a look found
         self.unanswered: tuple[str, float] | None = None  # the page that never came, and wait
+        self.ahead = tuple(self.runner._finishing)  # runs this one waits for before its steps
+        self.finishing: asyncio.Event | None = None  # when this run gave back its slot
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -325,9 +367,19 @@ class _Play:
             if self.devtools is not None:
                 self.devtools.close()
             if self.runner.close_later:
-                self.runner.close_meanwhile(self.context)
+                closing = self.runner.close_meanwhile(self.context)
+                closing.add_done_callback(lambda _: self._ended())
             else:
-                await _close_context(self.context)
+                try:
+                    await _close_context(self.context)
+                finally:
+                    self._ended()
+
+    def _ended(self) -> None:
+        """This run's context has closed: a run that waits for it may start its steps."""
+        if self.finishing is not None:
+            self.finishing.set()
+            self.runner._finishing.discard(self.finishing)
 
     async def _play(self, context: BrowserContext) -> RunResult:
         tracing = self.traced and self.folder is not None
@@ -366,6 +418,8 @@ class _Play:
         self.recorder.attach()
         await self._emulate_network(context, page)
         await self._add_dismissers(page)
+        for ahead in self.ahead:  # what this run measures does not overlap their ends
+            await ahead.wait()
         for index, step in enumerate(self.journey.steps):
             await self._follow_popup(context)  # a tab opened late by the step before
             if not isinstance(step, STAYS_ON_PAGE):
@@ -378,6 +432,11 @@ class _Play:
             if not await self._step(self.page, index, step):
                 break
             await self._follow_popup(context)
+        if self.failed is None and self.shown_error is None and self.slot.held:
+            # Only the last look and the result are left: the next run may open its page.
+            self.finishing = asyncio.Event()
+            self.runner._finishing.add(self.finishing)
+            self.slot.give_back()
         await self._looked()
         self._failed_on_error_text()
         result = await self._finish(self.page)

@@ -210,11 +210,12 @@ def _loaded(
 async def _play_all(
     runner: Runner, journeys: Sequence[Journey], parallel: int, on_result: ResultListener | None
 ) -> list[RunResult]:
-    limit = asyncio.Semaphore(max(1, parallel))
+    # At most `parallel` runs act at once; a run that passed its steps makes way for the next
+    # while it reads its last page (see Runner.slots).
+    runner.slots = asyncio.Semaphore(max(1, parallel))
 
     async def one(journey: Journey) -> RunResult:
-        async with limit:
-            result = await runner.run(journey)
+        result = await runner.run(journey)
         if on_result is not None:
             on_result(result)
         return result

@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import quick_journey
+from local_site import Answer, Request, Route, local_site
 
 from monitor.browser import FoundBrowser, find_browser, use_node_compile_cache
 from monitor.errors import BrowserLaunchFailed, ConfigError
@@ -76,3 +78,58 @@ def test_the_users_own_compile_cache_setting_is_left_alone(tmp_path: Path) -> No
     for own in ({"NODE_COMPILE_CACHE": "/srv/cache"}, {"NODE_DISABLE_COMPILE_CACHE": "1"}):
         env = home | own
         assert use_node_compile_cache(env) is None and env == home | own
+
+
+# Two pages of a small shop that is not the demo: the second has an image that takes a while.
+SLOW_IMAGE = 1.5
+START = '<title>Start</title><h1>Start</h1><a href="/done">Done</a>'
+DONE = '<title>Done</title><h1>Done</h1><img src="/slow.png" alt="">'
+
+
+def _journeys(url: str, last: dict[str, object] | None = None) -> list[Journey]:
+    last = last or {"expect": {"text": "Done"}}
+    first = quick_journey(
+        "first", url, [{"goto": "/"}, {"click": {"role": "link", "name": "Done"}}, last]
+    )
+    second = quick_journey("second", url, [{"goto": "/?second"}, {"expect": {"text": "Start"}}])
+    return [first, second]
+
+
+def _site(asked: dict[str, float]) -> dict[str, Route]:
+    def start(request: Request) -> Answer:
+        asked.setdefault(request.path, time.time())
+        return Answer(body=START)
+
+    return {
+        "/": start,
+        "/done": Answer(body=DONE),
+        "/slow.png": Answer(body=b"", content_type="image/png", delay=SLOW_IMAGE),
+    }
+
+
+async def test_the_next_run_opens_its_page_while_the_last_page_is_still_measured() -> None:
+    # One at a time: the first run's last look waits for its last page's load (the slow
+    # image). The second run opens its context and page meanwhile, and starts its steps once
+    # the first has ended: its first page shares the browser with no other run.
+    asked: dict[str, float] = {}
+    with local_site(_site(asked)) as url:
+        first, second = await run_journeys(_journeys(url), find_browser(), parallel=1)
+
+    assert first.passed and second.passed, (first.failure, second.failure)
+    first_ended = first.started_at + first.duration_seconds
+    assert (load := first.page_loads[-1].load_seconds) is not None and load >= SLOW_IMAGE
+    assert second.started_at < first_ended - 1.0, "the second run waited for the first's end"
+    assert asked["/?second"] >= first_ended, "the second run's steps overlapped the first run"
+
+
+async def test_a_failing_run_keeps_its_place_until_it_has_ended() -> None:
+    asked: dict[str, float] = {}
+    with local_site(_site(asked)) as url:
+        first, second = await run_journeys(
+            _journeys(url, {"expect": {"text": "Thank you"}, "timeout": "1s"}),
+            find_browser(),
+            parallel=1,
+        )
+
+    assert not first.passed and second.passed
+    assert second.started_at >= first.started_at + first.duration_seconds
