@@ -357,7 +357,7 @@ _LOOK_CALL = (
     " ? window.__checkoutMonitor.look(__ARGS__) : null"
 )
 # What DevTools answers when the document was replaced (or the page went) during a call.
-_REPLACED = ("context was destroyed", "navigated or closed", "Cannot find context")
+REPLACED = ("context was destroyed", "navigated or closed", "Cannot find context")
 
 
 def call(script: str, *args: Any) -> str:
@@ -470,7 +470,7 @@ async def after_step(
             if data is None:  # the init script did not run in this document
                 data = await devtools.evaluate(page, call(AFTER_STEP_SCRIPT, look))
         except PlaywrightError as exc:
-            if any(sign in str(exc) for sign in _REPLACED):
+            if any(sign in str(exc) for sign in REPLACED):
                 continue  # the step's navigation committed meanwhile: read the new document
             return None
         if not isinstance(data, dict):

@@ -53,9 +53,11 @@ from monitor.journey import (
     WaitStep,
 )
 from monitor.probes import (
+    REPLACED,
     SENSITIVE_VALUES,
     VISIBLE_TEXT_SCRIPT,
     DevTools,
+    call,
     diagnose,
     locate,
     locate_all,
@@ -71,6 +73,25 @@ FIRST_POLLS = (0.02, 0.02, 0.04, 0.04)  # ... after the first few: it is often j
 def poll_pause(looks: int) -> float:
     """Seconds to wait before the next look, after `looks` looks found it not yet true."""
     return FIRST_POLLS[looks - 1] if 0 < looks <= len(FIRST_POLLS) else POLL
+
+
+# Until the document changes (a node, a text, an attribute: a single-page app drawing what
+# its API answered), or `ms` pass; true when it changed. A page that never stops changing
+# (a ticker, an animation that writes styles) is looked at no more often than every `minMs`.
+UNTIL_CHANGED_SCRIPT = """({ ms, minMs }) => new Promise((done) => {
+  const began = performance.now();
+  let timer = null;
+  const end = (changed) => { observer.disconnect(); clearTimeout(timer); done(changed); };
+  const observer = new MutationObserver(() => {
+    observer.disconnect();
+    clearTimeout(timer);
+    timer = setTimeout(() => end(true), Math.max(0, minMs - (performance.now() - began)));
+  });
+  observer.observe(document, {
+    subtree: true, childList: true, characterData: true, attributes: true });
+  timer = setTimeout(() => end(false), ms);
+})"""
+CHANGE_EVERY_MS = 20  # after the first few looks: see UNTIL_CHANGED_SCRIPT's minMs
 
 
 ANSWER_GRACE = 10.0  # seconds past a step's deadline before the browser counts as hung
@@ -466,7 +487,32 @@ async def _pause(ctx: StepContext, e: Expectation, looks: int) -> None:
             if "has been closed" in str(exc):
                 raise
         return
-    await asyncio.sleep(poll_pause(looks))
+    await _until_changed(
+        ctx, poll_pause(looks), 0 if looks <= len(FIRST_POLLS) else CHANGE_EVERY_MS
+    )
+
+
+async def _until_changed(ctx: StepContext, seconds: float, min_ms: int) -> None:
+    """Pause before the next look, ended early by a change of the top document: what the
+    step waits for is looked at as soon as the page draws it, not up to a pause later. (In
+    a frame, a pause: the top document does not see it change.)"""
+    if ctx.frames or ctx.devtools is None:
+        await asyncio.sleep(seconds)
+        return
+    began = ctx.clock()
+    waiting = ctx.devtools.evaluate(
+        ctx.page, call(UNTIL_CHANGED_SCRIPT, {"ms": int(seconds * 1000), "minMs": min_ms})
+    )
+    try:
+        await asyncio.wait_for(waiting, seconds + 1.0)
+    except TimeoutError:
+        pass  # a page that does not answer is looked at again, as after a pause
+    except PlaywrightError as exc:
+        if "has been closed" in str(exc):
+            raise
+        if not any(sign in str(exc) for sign in REPLACED):  # (the next document: a change)
+            # The page would not run the waiter (its MutationObserver replaced): a pause.
+            await asyncio.sleep(max(0.0, seconds - (ctx.clock() - began)))
 
 
 async def _first_unmet(ctx: StepContext, e: Expectation) -> str | None:
