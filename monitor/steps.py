@@ -671,7 +671,7 @@ async def _expect_content(ctx: StepContext) -> None:
                 del pending[name]
         if not pending or ctx.clock() >= ctx.deadline:
             break
-        await asyncio.sleep(POLL * 2)
+        await _until_changed(ctx, POLL * 2, CHANGE_EVERY_MS)
     for name in step.expect_content:
         ctx.content_checks.append(ContentCheck(name, name not in pending, ctx.name))
     if pending:
