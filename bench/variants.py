@@ -90,7 +90,7 @@ NO_LISTENERS = Patch(monitor.probes.Recorder, "attach", _no_attach)
 NO_VISIBLE_FILTER = Patch(monitor.steps, "locate", _first_match)
 SLOW_FIRST_POLLS = Patch(monitor.steps, "FIRST_POLLS", ())
 INIT_SCRIPT: str = monitor.probes.INIT_SCRIPT
-_PAINT_WAIT = "await painted();"
+_PAINT_WAIT = "await presented(settleMs);"
 assert _PAINT_WAIT in INIT_SCRIPT, "the init script changed: update bench/variants"
 NO_PAINT_WAIT = Patch(monitor.runner, "INIT_SCRIPT", INIT_SCRIPT.replace(_PAINT_WAIT, ""))
 

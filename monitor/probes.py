@@ -71,10 +71,18 @@ _PROBE_SCRIPT = """
   watch('event', (e) => {
     if (e.interactionId) vitals.inp = Math.max(vitals.inp || 0, e.duration);
   }, { durationThreshold: 16 });
-  const painted = () => new Promise((done) => {
-    // One frame (at most 100 ms).
-    const timer = setTimeout(done, 100);
-    requestAnimationFrame(() => setTimeout(() => { clearTimeout(timer); done(); }, 0));
+  const FCP = 'first-contentful-paint';
+  // Until the first contentful frame is presented (its paint entries delivered), at most ms.
+  const presented = (ms) => new Promise((done) => {
+    let observer = null;
+    const timer = setTimeout(() => finish(), ms);
+    const finish = () => { clearTimeout(timer); if (observer) observer.disconnect(); done(); };
+    try {
+      observer = new PerformanceObserver((list) => {
+        if (list.getEntries().some((e) => e.name === FCP)) finish();
+      });
+      observer.observe({ type: 'paint' });
+    } catch (e) { /* no paint timing: the wait runs out */ }
   });
   const now = () => {
     // An entry already made but not yet delivered to the observer.
@@ -96,10 +104,9 @@ _PROBE_SCRIPT = """
       // The run's last look (nothing follows it): wait, up to settleMs, for the first frame
       // to be presented: LCP is reported then, one or more frames after it was drawn. Any
       // other look waits for no frame: what it cannot see yet, the page tells as it is left.
-      const until = performance.now() + (settleMs || 0);
-      while (vitals.lcp === null && performance.now() < until && document.visibilityState
-             === 'visible' && !performance.getEntriesByName('first-contentful-paint').length) {
-        await painted();
+      if (settleMs > 0 && vitals.lcp === null && document.visibilityState === 'visible'
+          && !performance.getEntriesByName(FCP).length) {
+        await presented(settleMs);
       }
       const snapshot = now();
       read = said(snapshot);
