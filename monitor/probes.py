@@ -58,6 +58,9 @@ _PROBE_SCRIPT = """
 (() => {
   if (window.__checkoutMonitor) return;
   const vitals = { lcp: null, cls: 0, inp: null };
+  let changed = -1;  // when the document last changed (a node, a text, an attribute)
+  new MutationObserver(() => { changed = performance.now(); }).observe(document, {
+    subtree: true, childList: true, characterData: true, attributes: true });
   const watch = (type, onEntry, extra) => {
     try {
       const observer = new PerformanceObserver((list) => list.getEntries().forEach(onEntry));
@@ -121,6 +124,7 @@ _PROBE_SCRIPT = """
       read = said(snapshot);
       return snapshot;
     },
+    changedAt: () => changed,
     look: __LOOK__,
   }});
 })();

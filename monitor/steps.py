@@ -76,22 +76,31 @@ def poll_pause(looks: int) -> float:
 
 
 # Until the document changes (a node, a text, an attribute: a single-page app drawing what
-# its API answered), or `ms` pass; true when it changed. A page that never stops changing
-# (a ticker, an animation that writes styles) is looked at no more often than every `minMs`.
-UNTIL_CHANGED_SCRIPT = """({ ms, minMs }) => new Promise((done) => {
+# its API answered), or `ms` pass; true when it changed. A change since the look before began
+# (`agoMs` ago, as the init script saw it) counts: what the look missed is looked at at once.
+# A page that never stops changing (a ticker, an animation that writes styles) is looked at
+# no more often than every `minMs`.
+UNTIL_CHANGED_SCRIPT = """({ ms, minMs, agoMs }) => new Promise((done) => {
   const began = performance.now();
+  const probe = window.__checkoutMonitor;
   let timer = null;
-  const end = (changed) => { observer.disconnect(); clearTimeout(timer); done(changed); };
-  const observer = new MutationObserver(() => {
-    observer.disconnect();
+  let observer = null;
+  const end = (changed) => {
+    if (observer) observer.disconnect();
+    clearTimeout(timer);
+    done(changed);
+  };
+  const soon = () => {
     clearTimeout(timer);
     timer = setTimeout(() => end(true), Math.max(0, minMs - (performance.now() - began)));
-  });
+  };
+  if (probe && probe.changedAt && probe.changedAt() >= began - agoMs) { soon(); return; }
+  observer = new MutationObserver(() => { observer.disconnect(); soon(); });
   observer.observe(document, {
     subtree: true, childList: true, characterData: true, attributes: true });
   timer = setTimeout(() => end(false), ms);
 })"""
-CHANGE_EVERY_MS = 20  # after the first few looks: see UNTIL_CHANGED_SCRIPT's minMs
+CHANGE_EVERY_MS = 50  # after the first few looks (see UNTIL_CHANGED_SCRIPT): half the old pause
 
 
 ANSWER_GRACE = 10.0  # seconds past a step's deadline before the browser counts as hung
@@ -457,6 +466,7 @@ async def _expect(ctx: StepContext) -> None:
     looks = 0
     while True:
         looks += 1
+        looked_at = ctx.clock()
         try:
             failing = await _first_unmet(ctx, step.expect)
         except _Mismatch as mismatch:
@@ -468,15 +478,16 @@ async def _expect(ctx: StepContext) -> None:
             return
         if ctx.clock() >= ctx.deadline:
             raise StepFailed(Problem("assertion", mask(failing, tuple(ctx.secret_list))))
-        await _pause(ctx, step.expect, looks)
+        await _pause(ctx, step.expect, looks, looked_at)
 
 
 URL_WAIT = 0.25  # seconds at most between looks while the URL is awaited (a tab may open)
 
 
-async def _pause(ctx: StepContext, e: Expectation, looks: int) -> None:
+async def _pause(ctx: StepContext, e: Expectation, looks: int, looked_at: float) -> None:
     """Until the next look: while the URL is not yet the one expected, until it changes
-    (Playwright sees the navigation commit); else a short pause."""
+    (Playwright sees the navigation commit); else until the page changes (since the look
+    began at `looked_at`), at most a short pause."""
     e = _filled(e, ctx.memory)
     page = ctx.page
     if e.url is not None and not url_pattern(e.url).search(page.url):
@@ -487,22 +498,24 @@ async def _pause(ctx: StepContext, e: Expectation, looks: int) -> None:
             if "has been closed" in str(exc):
                 raise
         return
-    await _until_changed(
-        ctx, poll_pause(looks), 0 if looks <= len(FIRST_POLLS) else CHANGE_EVERY_MS
-    )
+    min_ms = 0 if looks <= len(FIRST_POLLS) else CHANGE_EVERY_MS
+    await _until_changed(ctx, poll_pause(looks), min_ms, looked_at)
 
 
-async def _until_changed(ctx: StepContext, seconds: float, min_ms: int) -> None:
-    """Pause before the next look, ended early by a change of the top document: what the
-    step waits for is looked at as soon as the page draws it, not up to a pause later. (In
-    a frame, a pause: the top document does not see it change.)"""
+async def _until_changed(
+    ctx: StepContext, seconds: float, min_ms: int, looked_at: float | None = None
+) -> None:
+    """Pause before the next look, ended early by a change of the top document since the
+    look began (`looked_at`, our clock): what the step waits for is looked at as soon as the
+    page draws it, not up to a pause later. (In a frame, a pause: the top document does not
+    see it change.)"""
     if ctx.frames or ctx.devtools is None:
         await asyncio.sleep(seconds)
         return
     began = ctx.clock()
-    waiting = ctx.devtools.evaluate(
-        ctx.page, call(UNTIL_CHANGED_SCRIPT, {"ms": int(seconds * 1000), "minMs": min_ms})
-    )
+    ago_ms = 1 + (began - looked_at) * 1000 if looked_at is not None else 0
+    wait = {"ms": int(seconds * 1000), "minMs": min_ms, "agoMs": ago_ms}
+    waiting = ctx.devtools.evaluate(ctx.page, call(UNTIL_CHANGED_SCRIPT, wait))
     try:
         await asyncio.wait_for(waiting, seconds + 1.0)
     except TimeoutError:
@@ -666,12 +679,13 @@ async def _expect_content(ctx: StepContext) -> None:
     assert isinstance(step, ExpectContentStep)
     pending = dict(step.expect_content)
     while True:
+        looked_at = ctx.clock()
         for name, target in list(pending.items()):
             if await _content_shown(ctx, name, target):
                 del pending[name]
         if not pending or ctx.clock() >= ctx.deadline:
             break
-        await _until_changed(ctx, POLL * 2, CHANGE_EVERY_MS)
+        await _until_changed(ctx, POLL * 2, CHANGE_EVERY_MS, looked_at)
     for name in step.expect_content:
         ctx.content_checks.append(ContentCheck(name, name not in pending, ctx.name))
     if pending:

@@ -4,6 +4,7 @@ is the shopper's wait. Small local pages, not the demo shop."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 
@@ -13,7 +14,7 @@ from local_site import Answer, local_site
 from playwright.async_api import Page
 
 from monitor.browser import find_browser
-from monitor.probes import DevTools
+from monitor.probes import INIT_SCRIPT, DevTools
 from monitor.session import open_browser
 from monitor.steps import StepContext, _until_changed
 
@@ -46,13 +47,23 @@ PAGES = {
 async def page() -> AsyncIterator[Page]:
     async with open_browser(find_browser()) as (browser, _):
         context = await browser.new_context()
+        await context.add_init_script(INIT_SCRIPT)  # as the runner's contexts have it
         yield await context.new_page()
         await context.close()
 
 
-async def _pause_on(page: Page, url: str, seconds: float, min_ms: int = 0) -> float:
-    """How long an expect step's pause lasts on the page at `url`."""
+async def _pause_on(
+    page: Page,
+    url: str,
+    seconds: float,
+    min_ms: int = 0,
+    before: float = 0.0,
+    looked_ago: float | None = None,
+) -> float:
+    """How long an expect step's pause lasts on the page at `url`, begun `before` seconds
+    after the page loaded; the look before it began `looked_ago` seconds before the pause."""
     await page.goto(url)
+    await asyncio.sleep(before)
     journey = quick_journey("wait", url, [{"expect": {"text": "Thank you"}}])
     ctx = StepContext(
         page,
@@ -63,7 +74,8 @@ async def _pause_on(page: Page, url: str, seconds: float, min_ms: int = 0) -> fl
         devtools=DevTools(page.context),
     )
     began = time.monotonic()
-    await _until_changed(ctx, seconds, min_ms)
+    looked_at = None if looked_ago is None else began - looked_ago
+    await _until_changed(ctx, seconds, min_ms, looked_at)
     return time.monotonic() - began
 
 
@@ -91,3 +103,20 @@ async def test_the_next_document_ends_the_pause(page: Page) -> None:
     with local_site(PAGES) as url:
         took = await _pause_on(page, f"{url}/moves-on", seconds=5.0)
     assert took < 2.0, took
+
+
+async def test_what_changed_while_the_page_was_looked_at_ends_the_pause_at_once(
+    page: Page,
+) -> None:
+    # The page draws its answer at 0.2 s, while the look (begun at 0) was still on its way:
+    # the pause that follows at 0.4 s does not wait for a change that has happened already.
+    with local_site(PAGES) as url:
+        took = await _pause_on(page, f"{url}/later", seconds=5.0, before=0.4, looked_ago=0.4)
+    assert took < 1.0, took
+
+
+async def test_what_changed_before_the_look_does_not_end_the_pause(page: Page) -> None:
+    # Drawn at 0.2 s, looked at from 0.4 s: the look saw it; the pause waits for a new change.
+    with local_site(PAGES) as url:
+        took = await _pause_on(page, f"{url}/later", seconds=0.6, before=0.4, looked_ago=0.0)
+    assert took >= 0.5, took
