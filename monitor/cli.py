@@ -314,7 +314,7 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         type=_positive_int,
         default=1,
         metavar="N",
-        help="journeys at a time, in one browser (default: 1)",
+        help="journeys playing their steps at a time, in one browser (default: 1)",
     )
     sub.add_argument("--json", type=Path, metavar="FILE", help="write results as JSON")
     sub.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML for CI")
