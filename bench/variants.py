@@ -161,7 +161,7 @@ VARIANTS = (
     ),
     Variant(
         "expect polls 100ms",
-        "(changes) expect's quick first polls: every poll 100 ms, as before",
+        "(changes) expect's quick first looks: every pause 100 ms, ended by a change after 50",
         patches=(SLOW_FIRST_POLLS,),
     ),
     Variant(
