@@ -1,4 +1,4 @@
-"""`python -m bench all|overhead|command|throughput|memory|fidelity|metrics [--quick]`."""
+"""`python -m bench all|overhead|command|throughput|memory|fidelity|metrics|cpu [--quick]`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ BENCHMARKS = {  # module per benchmark; its results file is named after the key
     "fidelity": "bench.fidelity",
     "metrics": "bench.scrape",
     "memory": "bench.memory",
+    "cpu": "bench.cpu",
 }
 
 
