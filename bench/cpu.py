@@ -31,7 +31,7 @@ from bench.procs import cpu_by_role, cpu_delta
 from bench.report import print_table, write_results
 from bench.shop import ROOT, ShopProcess
 from bench.variants import RUNNER, VARIANTS, Variant
-from monitor.browser import find_browser, launch_options
+from monitor.browser import find_browser
 from monitor.journey import Journey
 from monitor.loader import load_journeys
 from monitor.session import open_browser
@@ -114,7 +114,7 @@ def _figures(samples: list[tuple[float, dict[str, float]]], runs: int) -> dict[s
 
 def main(quick: bool = False) -> None:
     rounds, runs = (2, 8) if quick else (6, 10)
-    launch_options(find_browser())  # no browser: say so before the shop starts
+    find_browser()  # no browser: say so before a shop starts
     results = {checkout: asyncio.run(_checkout(checkout, rounds, runs)) for checkout in JOURNEYS}
     for checkout, arms in results.items():
         bare = arms[BARE]
